@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * main.c - the porthole command: global options and the table of
+ * subcommands.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "porthole.h"
+#include "cli.h"
+
+struct subcommand {
+	const char	*name;
+	int		(*fn)(int, char **);
+	const char	*summary;
+};
+
+static const struct subcommand	cmds[] = {
+	{ "mkpath", cmd_mkpath,
+	    "create a private directory and print a safe socket path" },
+};
+
+static void
+help(FILE *f)
+{
+	size_t	i;
+
+	(void)fprintf(f,
+	    "Usage: porthole COMMAND [ARG...]\n"
+	    "       porthole --help | --version\n"
+	    "\n"
+	    "Secure local sockets and privileged sockets without root.\n"
+	    "\n"
+	    "Commands:\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		(void)fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+	(void)fprintf(f,
+	    "\n"
+	    "'porthole COMMAND --help' describes one command; see porthole(1).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static char	name[64];
+	size_t		i;
+
+	if (argc < 1 || argv[0] == NULL)
+		return EXIT_USAGE;	/* S1: never trust argc == 0 */
+	if (argc < 2)
+		usage_error("missing command");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		help(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		(void)printf("porthole %s\n", PH_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i].name) != 0)
+			continue;
+		(void)snprintf(name, sizeof(name), "porthole %s", cmds[i].name);
+		cli_name = name;
+		return cmds[i].fn(argc - 1, argv + 1);
+	}
+	usage_error("unknown command '%s'", argv[1]);
+}
