@@ -26,6 +26,8 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_BINS = $(TEST_HELPERS:tests/helpers/%.c=$(BUILD)/tests/%)
 BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
+# Quiet by default; make V=1 shows every command.
+Q	= $(if $(V),,@)
 SONAME	= libporthole.so.$(SOVERSION)
 SHLIB	= libporthole.so.$(VERSION)
 
@@ -52,48 +54,56 @@ $(BUILD)/paths.h: FORCE
 
 $(BUILD)/lib/%.o: src/lib/%.c include/porthole.h src/lib/internal.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fPIE -fvisibility=hidden -c -o $@ $<
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIE -fvisibility=hidden -c -o $@ $<
 
 $(BUILD)/pic/%.o: src/lib/%.c include/porthole.h src/lib/internal.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(BUILD)/libporthole.a: $(LIB_OBJS)
 	rm -f $@
-	$(AR) rcs $@ $(LIB_OBJS)
+	$(Q)$(AR) rcs $@ $(LIB_OBJS)
 
 $(BUILD)/$(SHLIB): $(LIB_PICS) src/lib/libporthole.map
-	$(CC) -shared -Wl,-soname,$(SONAME) \
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) \
 	    -Wl,--version-script=src/lib/libporthole.map -Wl,--no-undefined \
 	    $(ALL_LDFLAGS) -o $@ $(LIB_PICS)
-	ln -sf $(SHLIB) $(BUILD)/$(SONAME)
-	ln -sf $(SHLIB) $(BUILD)/libporthole.so
+	$(Q)ln -sf $(SHLIB) $(BUILD)/$(SONAME)
+	$(Q)ln -sf $(SHLIB) $(BUILD)/libporthole.so
 
 $(BUILD)/cli/%.o: src/cli/%.c include/porthole.h src/cli/cli.h $(BUILD)/paths.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fPIE -c -o $@ $<
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIE -c -o $@ $<
 
 $(BUILD)/porthole: $(CLI_OBJS) $(BUILD)/libporthole.a
-	$(CC) -pie $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libporthole.a
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) -pie $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libporthole.a
 
 $(BUILD)/libporthole.pc: libporthole.pc.in config.mk
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    libporthole.pc.in > $@
 
 $(BUILD)/tests/%: tests/unit/%.c tests/tap.h $(BUILD)/libporthole.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests -fPIE -pie $(ALL_LDFLAGS) -o $@ $< \
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-format-truncation -Itests -fPIE -pie $(ALL_LDFLAGS) -o $@ $< \
 	    $(BUILD)/libporthole.a
 
 $(BUILD)/tests/%: tests/helpers/%.c tests/tap.h $(BUILD)/libporthole.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests -fPIE -pie $(ALL_LDFLAGS) -o $@ $< \
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-format-truncation -Itests -fPIE -pie $(ALL_LDFLAGS) -o $@ $< \
 	    $(BUILD)/libporthole.a
 
 $(BUILD)/bench/%: bench/%.c bench/bench.h $(BUILD)/libporthole.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Ibench -fPIE -pie $(ALL_LDFLAGS) -o $@ $< \
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Ibench -fPIE -pie $(ALL_LDFLAGS) -o $@ $< \
 	    $(BUILD)/libporthole.a
 
 tests: all $(UNIT_BINS) $(HELPER_BINS)

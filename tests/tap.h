@@ -23,7 +23,7 @@
 
 static int	tap_n, tap_fail, tap_skipped;
 
-static void
+static inline void
 tap_result(int ok, const char *file, int line, const char *expr)
 {
 	tap_n++;
@@ -56,7 +56,7 @@ tap_result(int ok, const char *file, int line, const char *expr)
 } while (0)
 
 /* Skip n assertions with a reason (e.g. "needs root"). */
-static void
+static inline void
 tap_skip(int n, const char *why)
 {
 	while (n-- > 0) {
@@ -67,7 +67,7 @@ tap_skip(int n, const char *why)
 	fflush(stdout);
 }
 
-static void
+static inline void
 tap_diag(const char *msg)
 {
 	printf("# %s\n", msg);
@@ -75,14 +75,14 @@ tap_diag(const char *msg)
 }
 
 /* The whole program is skipped (exit 77, as automake does). */
-static void
+static inline void
 tap_skip_all(const char *why)
 {
 	printf("1..0 # SKIP %s\n", why);
 	exit(77);
 }
 
-static int
+static inline int
 tap_end(void)
 {
 	printf("1..%d\n", tap_n);
@@ -92,7 +92,7 @@ tap_end(void)
 }
 
 /* Open fds of this process, from /proc/self/fd (minus the DIR's own). */
-static int
+static inline int
 tap_fd_count(void)
 {
 	DIR		*d;
@@ -108,7 +108,7 @@ tap_fd_count(void)
 	return n - 1;
 }
 
-static void
+static inline void
 tap_close_all(int *fds, int n)
 {
 	int	i;
@@ -124,7 +124,7 @@ tap_close_all(int *fds, int n)
  * Send len bytes and n fds in one sendmsg(), written by hand so tests do
  * not depend on the code under test.  Returns sendmsg()'s result.
  */
-static ssize_t
+static inline ssize_t
 tap_send_fds(int sock, const void *buf, size_t len, const int *fds, int n)
 {
 	union {
@@ -152,7 +152,7 @@ tap_send_fds(int sock, const void *buf, size_t len, const int *fds, int n)
 }
 
 /* Make a fresh private test directory; returns a malloc'd path. */
-static char *
+static inline char *
 tap_tmpdir(void)
 {
 	char	tmpl[] = "/tmp/ph-test-XXXXXX";
@@ -165,7 +165,7 @@ tap_tmpdir(void)
 }
 
 /* rm -r of a test directory (only what tests put there). */
-static void
+static inline void
 tap_rmtree(const char *path)
 {
 	char	cmd[512];
