@@ -17,6 +17,7 @@ LIB_SRCS = src/lib/fd.c src/lib/sockpath.c src/lib/peer.c \
 CLI_SRCS = src/cli/main.c src/cli/util.c src/cli/mkpath.c
 UNIT_SRCS = $(wildcard tests/unit/test-*.c)
 BENCH_SRCS = $(wildcard bench/bench-*.c)
+EXAMPLE_SRCS = $(wildcard examples/*.c)
 TEST_HELPERS = $(wildcard tests/helpers/*.c)
 
 LIB_OBJS = $(LIB_SRCS:src/lib/%.c=$(BUILD)/lib/%.o)
@@ -25,6 +26,7 @@ CLI_OBJS = $(CLI_SRCS:src/cli/%.c=$(BUILD)/cli/%.o)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_BINS = $(TEST_HELPERS:tests/helpers/%.c=$(BUILD)/tests/%)
 BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+EXAMPLE_BINS = $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 
 # Quiet by default; make V=1 shows every command.
 Q	= $(if $(V),,@)
@@ -106,7 +108,13 @@ $(BUILD)/bench/%: bench/%.c bench/bench.h $(BUILD)/libporthole.a
 	$(Q)$(CC) $(ALL_CFLAGS) -Ibench -fPIE -pie $(ALL_LDFLAGS) -o $@ $< \
 	    $(BUILD)/libporthole.a
 
-tests: all $(UNIT_BINS) $(HELPER_BINS)
+$(BUILD)/examples/%: examples/%.c include/porthole.h $(BUILD)/libporthole.a
+	@mkdir -p $(@D)
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIE -pie $(ALL_LDFLAGS) -o $@ $< \
+	    $(BUILD)/libporthole.a
+
+tests: all $(UNIT_BINS) $(HELPER_BINS) $(EXAMPLE_BINS)
 
 # The whole suite: unit tests, command tests, and (as root) tests with
 # other users; TAP, ending with "N passed, N failed, N skipped".
@@ -116,7 +124,7 @@ check: tests
 bench: all $(BENCH_BINS)
 	@BUILD=$(BUILD) sh bench/run.sh
 
-demo: all $(HELPER_BINS)
+demo: all $(EXAMPLE_BINS)
 	@BUILD=$(BUILD) sh examples/demo.sh
 
 # Static analysis that CI keeps clean: gcc -fanalyzer and cppcheck.

@@ -77,6 +77,9 @@ int	ph_sockaddr_set(struct sockaddr_un *ret_sun, socklen_t *ret_len,
 
 /* Is the directory at dfd safe to hold sockets for us (see the man page)? */
 #define PH_DIR_PRIVATE		0x04	/* also demand: ours, mode 0700 */
+/* ph_sockdir_create(): mode 0711, so other users allowed by the socket's
+ * mode and the server's allow-list can reach the socket (not list it). */
+#define PH_SOCKDIR_SHARED	0x08
 int	ph_dir_check(int dfd, int flags);
 /* The same for a path; the last component must not be a symlink. */
 int	ph_dir_check_path(const char *path, int flags);

@@ -3,8 +3,10 @@
  * main.c - the porthole command: global options and the table of
  * subcommands.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "porthole.h"
@@ -40,6 +42,26 @@ help(FILE *f)
 	    "'porthole COMMAND --help' describes one command; see porthole(1).\n");
 }
 
+/*
+ * S4: fds 0-2 closed at start would be taken by the next open(), and a
+ * socket could end up as "stdout".  Fill each closed one with /dev/null
+ * opened read-only, so that writes to a closed stdout still fail (and
+ * mkpath reports it) instead of vanishing.  No O_CLOEXEC: these are
+ * meant to be inherited as stdio.
+ */
+static void
+stdio_sanitize(void)
+{
+	int	fd;
+
+	for (fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) != -1)
+			continue;
+		if (open("/dev/null", O_RDONLY) != fd)
+			_exit(EXIT_CANNOT);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -48,6 +70,7 @@ main(int argc, char **argv)
 
 	if (argc < 1 || argv[0] == NULL)
 		return EXIT_USAGE;	/* S1: never trust argc == 0 */
+	stdio_sanitize();
 	if (argc < 2)
 		usage_error("missing command");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

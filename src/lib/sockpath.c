@@ -304,22 +304,24 @@ ph_sockdir_free(struct ph_sockdir *sd)
 
 /*
  * Make the private directory: mkdirat() with 0700 (the umask can only
- * narrow it), then set exactly 0700 and verify through a fresh fd that it
- * is a directory of ours with mode 0700 (S21).  The base passed
+ * narrow it), then set exactly `mode` and verify through a fresh fd that
+ * it is a directory of ours with that mode (S21).  The base passed
  * ph_dir_check(), so no one else can replace the entry between the calls
  * (an unwritable directory, or a sticky one where only we may rename
  * what we made).  Returns 0 and sd->dfd, or a negative errno with nothing
  * left behind.
  */
 static int
-make_private_dir(struct ph_sockdir *sd)
+make_private_dir(struct ph_sockdir *sd, mode_t mode)
 {
-	int	r;
+	struct stat	st;
+	int		r;
 
 	if (mkdirat(sd->basefd, sd->dname, 0700) == -1)
 		return -errno;
-	/* umask 0777 would leave 0000: set 0700 on our own new entry. */
-	if (fchmodat(sd->basefd, sd->dname, 0700, 0) == -1) {
+	/* umask 0777 would leave 0000: set the mode on our own new entry
+	 * (0711 for a shared one: it is still not listable or writable). */
+	if (fchmodat(sd->basefd, sd->dname, mode, 0) == -1) {
 		r = -errno;
 		goto fail;
 	}
@@ -329,8 +331,15 @@ make_private_dir(struct ph_sockdir *sd)
 		r = -errno;
 		goto fail;
 	}
-	if ((r = ph_dir_check(sd->dfd, PH_DIR_PRIVATE)) < 0)
+	if (fstat(sd->dfd, &st) == -1) {
+		r = -errno;
 		goto fail;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 07777) != mode) {
+		r = -EPERM;
+		goto fail;
+	}
 	return 0;
  fail:
 	ph__fd_close(&sd->dfd);
@@ -359,7 +368,7 @@ ph_sockdir_create(const char *base, const char *name, int flags,
 	char			 dname[sizeof(SOCKDIR_PREFIX) + sizeof(rnd)];
 	int			 r, tries;
 
-	if (flags & ~PH_PATH_PORTABLE)
+	if (flags & ~(PH_PATH_PORTABLE | PH_SOCKDIR_SHARED))
 		return -EINVAL;
 	if (name == NULL)
 		name = "sock";
@@ -396,11 +405,11 @@ ph_sockdir_create(const char *base, const char *name, int flags,
 			goto out;
 		}
 		/* S26: refuse before creating anything. */
-		if ((r = ph_sockaddr_set(&sun, &sl, sd->path, flags)) < 0)
+		if ((r = ph_sockaddr_set(&sun, &sl, sd->path,
+		    flags & PH_PATH_PORTABLE)) < 0)
 			goto out;
-		/* The lock beside the socket must fit too (it is a file,
-		 * but clients of a too-long name would fail later). */
-		r = make_private_dir(sd);
+		r = make_private_dir(sd, (flags & PH_SOCKDIR_SHARED) ?
+		    0711 : 0700);
 		if (r != -EEXIST)
 			break;
 	}
