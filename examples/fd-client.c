@@ -33,6 +33,7 @@ main(int argc, char **argv)
 	char		 msg, buf[512];
 	size_t		 nfds = 1;
 	ssize_t		 n;
+	off_t		 off;
 	int		 c, r, sock, fd = -1;
 
 	while ((c = getopt(argc, argv, "U:")) != -1) {
@@ -67,7 +68,11 @@ main(int argc, char **argv)
 		fail((int)n, "receive");
 	if (nfds != 1)
 		fail(-EBADMSG, "no fd in the reply");
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
+	/*
+	 * The fd shares its open file description, and so its offset, with
+	 * the server's and every other client's copy (S44): read by offset.
+	 */
+	for (off = 0; (n = pread(fd, buf, sizeof(buf), off)) > 0; off += n)
 		fwrite(buf, 1, (size_t)n, stdout);
 	ph_fd_close(&fd);
 	ph_fd_close(&sock);

@@ -53,7 +53,11 @@ for t in "$TOP"/tests/integration/[0-9]*.sh; do
 done
 for t in "$TOP"/tests/root/[0-9]*.sh; do
 	[ -f "$t" ] || continue
-	run_one "root/$(basename "$t")" sh "$t"
+	if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+		run_one "root/$(basename "$t")" unshare -n sh "$t"
+	else
+		run_one "root/$(basename "$t")" sh "$t"
+	fi
 done
 
 [ -z "$failed_progs" ] || echo "# failed:$failed_progs"
