@@ -119,6 +119,7 @@ tests: all $(UNIT_BINS) $(HELPER_BINS) $(EXAMPLE_BINS)
 # The whole suite: unit tests, command tests, and (as root) tests with
 # other users; TAP, ending with "N passed, N failed, N skipped".
 check: tests
+	@sh tests/setup.sh
 	@BUILD=$(BUILD) SAN=$(SAN) sh tests/run.sh
 
 bench: all $(BENCH_BINS)

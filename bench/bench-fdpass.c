@@ -43,6 +43,7 @@ static const struct fdcase cases[] = {
 	{ "fdpass-1fd", 1 },
 	{ "fdpass-16fd", NFDS_MAX },
 };
+#define NCASES		(sizeof(cases) / sizeof(cases[0]))
 
 /*
  * The raw send: one byte and `nfds` (<= NFDS_MAX) fds (borrowed) in one
@@ -171,35 +172,42 @@ lib_send(int sock, const int *fds, size_t nfds)
 }
 
 /*
- * The child: receive, check, close and reply for every round trip of the
- * schedule the parent runs.  Borrows sock.  Exits 0, or 1 on any failure
- * (the parent then sees EOF).
+ * One round trip on the child's side: receive with variant v, check the
+ * count, close the fds, reply.  Dies on any failure; the parent then sees
+ * EOF.
+ */
+static void
+child_one(int sock, int v, size_t want)
+{
+	int	got[NFDS_MAX], n, k;
+
+	n = v == BENCH_RAW ? raw_recv(sock, got, want) :
+	    lib_recv(sock, got, want);
+	if (n != (int)want)
+		bench_die(PROG, "child receive", n < 0 ? n : EPROTO);
+	for (k = 0; k < n; k++)
+		ph_fd_close(&got[k]);
+	if (send(sock, "k", 1, MSG_NOSIGNAL) != 1)
+		bench_die(PROG, "child reply", errno);
+}
+
+/*
+ * The child: follow the parent's schedule round trip by round trip.
+ * Borrows sock; exits 0.
  */
 static void
 child(int sock, size_t rounds, size_t batch)
 {
-	int	got[NFDS_MAX];
-	size_t	ci, r, j, k;
-	int	i, v, n;
+	size_t	ci, r, j;
+	int	i;
 
-	for (ci = 0; ci < PH_NITEMS_CASES; ci++)
+	for (ci = 0; ci < NCASES; ci++)
 		for (r = 0; r < WARMUP + rounds; r++)
-			for (i = 0; i < 2; i++) {
-				v = bench_variant((unsigned int)r, i);
-				for (j = 0; j < batch; j++) {
-					n = v == BENCH_RAW ?
-					    raw_recv(sock, got, cases[ci].nfds) :
-					    lib_recv(sock, got, cases[ci].nfds);
-					if (n != (int)cases[ci].nfds)
-						bench_die(PROG, "child receive",
-						    n < 0 ? n : EPROTO);
-					for (k = 0; k < (size_t)n; k++)
-						ph_fd_close(&got[k]);
-					if (send(sock, "k", 1, MSG_NOSIGNAL) != 1)
-						bench_die(PROG, "child reply",
-						    errno);
-				}
-			}
+			for (i = 0; i < 2; i++)
+				for (j = 0; j < batch; j++)
+					child_one(sock, bench_variant(
+					    (unsigned int)r, i),
+					    cases[ci].nfds);
 	_exit(0);
 }
 
@@ -217,14 +225,35 @@ wait_reply(int sock)
 		bench_die(PROG, "reply", n == -1 ? errno : EPROTO);
 }
 
+/*
+ * Run `batch` round trips of variant v, sending nfds of fds (borrowed);
+ * return the mean ns per round trip.
+ */
+static double
+parent_batch(int sock, int v, const int *fds, size_t nfds, size_t batch)
+{
+	uint64_t	t0;
+	size_t		j;
+	int		e;
+
+	t0 = bench_now();
+	for (j = 0; j < batch; j++) {
+		e = v == BENCH_RAW ? raw_send(sock, fds, nfds) :
+		    lib_send(sock, fds, nfds);
+		if (e != 1)
+			bench_die(PROG, "send", e);
+		wait_reply(sock);
+	}
+	return (double)(bench_now() - t0) / (double)batch;
+}
+
 int
 main(int argc, char *argv[])
 {
-	double	*samp[2], *scratch;
+	double	*samp[2], *scratch, t;
 	size_t	 rounds = 301, batch = 20, ci, r, j;
-	uint64_t t0;
 	pid_t	 pid;
-	int	 sp[2] = { -1, -1 }, fds[NFDS_MAX], i, v, e, status;
+	int	 sp[2] = { -1, -1 }, fds[NFDS_MAX], i, v, status;
 
 	bench_args(argc, argv, &rounds, &batch);
 	samp[BENCH_RAW] = calloc(rounds, sizeof(double));
@@ -252,25 +281,14 @@ main(int argc, char *argv[])
 
 	bench_header("fd passing round trip over SOCK_SEQPACKET, "
 	    "ns per message; raw = sendmsg/recvmsg by hand");
-	for (ci = 0; ci < PH_NITEMS_CASES; ci++) {
+	for (ci = 0; ci < NCASES; ci++) {
 		for (r = 0; r < WARMUP + rounds; r++)
 			for (i = 0; i < 2; i++) {
 				v = bench_variant((unsigned int)r, i);
-				t0 = bench_now();
-				for (j = 0; j < batch; j++) {
-					e = v == BENCH_RAW ?
-					    raw_send(sp[0], fds,
-					    cases[ci].nfds) :
-					    lib_send(sp[0], fds,
-					    cases[ci].nfds);
-					if (e != 1)
-						bench_die(PROG, "send", e);
-					wait_reply(sp[0]);
-				}
+				t = parent_batch(sp[0], v, fds, cases[ci].nfds,
+				    batch);
 				if (r >= WARMUP)
-					samp[v][r - WARMUP] =
-					    (double)(bench_now() - t0) /
-					    (double)batch;
+					samp[v][r - WARMUP] = t;
 			}
 		bench_row(cases[ci].name, samp[BENCH_RAW], samp[BENCH_LIB],
 		    scratch, rounds, batch);

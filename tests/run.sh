@@ -61,5 +61,5 @@ for t in "$TOP"/tests/root/[0-9]*.sh; do
 done
 
 [ -z "$failed_progs" ] || echo "# failed:$failed_progs"
-echo "$pass passed, $fail failed, $skip skipped"
+echo "total: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -1,0 +1,20 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# tests/setup.sh - what `make check` needs beyond the compiler, installed
+# when missing and when we may (root with apt-get): mandoc, to lint the
+# man pages.  Test users are created by the root tests themselves.
+# PH_NO_INSTALL=1 turns this off; tests that need a missing tool skip.
+set -u
+[ "${PH_NO_INSTALL:-0}" = 1 ] && exit 0
+[ "$(id -u)" = 0 ] || exit 0
+command -v apt-get >/dev/null 2>&1 || exit 0
+missing=
+command -v mandoc >/dev/null 2>&1 || missing="$missing mandoc"
+command -v setpriv >/dev/null 2>&1 || missing="$missing util-linux"
+[ -n "$missing" ] || exit 0
+echo "# setup: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+{ apt-get update && apt-get install -y --no-install-recommends $missing; } \
+    >/tmp/porthole-setup.log 2>&1 ||
+    echo "# setup: apt-get failed (see /tmp/porthole-setup.log); dependent tests will skip"
+exit 0
