@@ -34,6 +34,23 @@
 #define WARMUP		10		/* rounds run first and not recorded */
 #define BATCH_MAX	512		/* client fds held at once */
 
+/* What cleanup() removes if the server dies half-way (bench_die()). */
+static struct ph_sockdir	*cleanup_sd;
+static struct ph_listener	*cleanup_l;
+static pid_t			 cleanup_pid;
+
+/* atexit(): remove the socket, its lock and the directory; server only. */
+static void
+cleanup(void)
+{
+	if (getpid() != cleanup_pid)
+		return;			/* the client must not remove them */
+	(void)ph_listener_close(cleanup_l);
+	(void)ph_sockdir_remove(cleanup_sd);
+	cleanup_l = NULL;
+	cleanup_sd = NULL;
+}
+
 /*
  * The raw accept: what a careful server writes by hand.  Returns the new
  * O_CLOEXEC connection fd if the peer's uid (SO_PEERCRED, captured at
@@ -158,7 +175,7 @@ main(int argc, char *argv[])
 	struct ph_sockdir	*sd = NULL;
 	struct ph_listener	*l = NULL;
 	double			*samp[2], *scratch, t;
-	size_t			 rounds = 401, batch = 32, r;
+	size_t			 rounds = 1001, batch = 64, r;
 	uid_t			 me = geteuid();
 	pid_t			 pid;
 	int			 ctl[2] = { -1, -1 }, i, v, e, status;
@@ -175,11 +192,14 @@ main(int argc, char *argv[])
 
 	if ((e = ph_sockdir_create(NULL, NULL, 0, &sd)) < 0)
 		bench_die(PROG, "ph_sockdir_create", e);
+	cleanup_sd = sd;
+	cleanup_pid = getpid();
+	if (atexit(cleanup) != 0)
+		bench_die(PROG, "atexit", ENOMEM);
 	/* Backlog 0: SOMAXCONN, so a whole batch waits without blocking. */
-	if ((e = ph_listen(ph_sockdir_path(sd), 0, 0600, 0, NULL, &l)) < 0) {
-		(void)ph_sockdir_remove(sd);
+	if ((e = ph_listen(ph_sockdir_path(sd), 0, 0600, 0, NULL, &l)) < 0)
 		bench_die(PROG, "ph_listen", e);
-	}
+	cleanup_l = l;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) == -1)
 		bench_die(PROG, "socketpair", errno);
 	(void)fflush(stdout);
@@ -209,6 +229,8 @@ main(int argc, char *argv[])
 	ph_fd_close(&ctl[0]);
 	if (waitpid(pid, &status, 0) == -1)
 		bench_die(PROG, "waitpid", errno);
+	cleanup_l = NULL;
+	cleanup_sd = NULL;
 	if ((e = ph_listener_close(l)) < 0)
 		fprintf(stderr, "%s: ph_listener_close: %s\n", PROG,
 		    strerror(-e));

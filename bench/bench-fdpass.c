@@ -90,7 +90,8 @@ raw_close_all(struct msghdr *msg)
 			continue;
 		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (i = 0; i < k; i++) {
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
+			    sizeof(fd));
 			ph_fd_close(&fd);
 		}
 	}
@@ -251,7 +252,7 @@ int
 main(int argc, char *argv[])
 {
 	double	*samp[2], *scratch, t;
-	size_t	 rounds = 301, batch = 20, ci, r, j;
+	size_t	 rounds = 1001, batch = 20, ci, r, j;
 	pid_t	 pid;
 	int	 sp[2] = { -1, -1 }, fds[NFDS_MAX], i, v, status;
 

@@ -208,7 +208,7 @@ int	ph_lock_release(const char *path, int *fdp);
 int	ph_pidfile_write(const char *path, pid_t pid);
 /* Read and strictly parse a pid file (S67, S68). */
 int	ph_pidfile_read(const char *path, pid_t *ret_pid);
-/* Strict decimal pid: 2 <= pid <= pid_max, optional single '\n'. */
+/* Strict decimal pid: 2 <= pid <= 4194304 (PID_MAX_LIMIT), one '\n'. */
 int	ph_pid_parse(const char *buf, size_t len, pid_t *ret_pid);
 
 #ifdef __cplusplus

@@ -159,9 +159,11 @@ cmd_mkpath(int argc, char **argv)
 		die(1, r, "cannot create a private directory in '%s'",
 		    base ? base : "the default base");
 	if (printf("%s\n", ph_sockdir_path(sd)) < 0 || fflush(stdout) != 0) {
+		int	e = errno;
+
 		/* Nothing must be left behind when the path was not told. */
 		(void)ph_sockdir_remove(sd);
-		die(1, errno, "cannot write the path");
+		die(1, e, "cannot write the path");
 	}
 	ph_sockdir_free(sd);
 	return 0;

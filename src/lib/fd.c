@@ -99,7 +99,11 @@ ph_fd_info(int fd, struct ph_fdinfo *ret_info)
 		*ret_info = fi;
 		return 0;
 	}
-	if (errno != ENOTSOCK)
+	/* getsockopt() refuses an O_PATH fd with EBADF: if the fd is
+	 * open, it is no socket fd, so ask statx() below. */
+	if (errno == EBADF && fcntl(fd, F_GETFD) == -1)
+		return -EBADF;
+	if (errno != ENOTSOCK && errno != EBADF)
 		return -errno;
 	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE,
 	    &stx) == -1)

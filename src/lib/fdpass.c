@@ -7,6 +7,9 @@
  * is O_CLOEXEC from birth (MSG_CMSG_CLOEXEC); every control message is
  * walked; MSG_CTRUNC, MSG_TRUNC, an unexpected control message or more
  * fds than the caller asked for close every fd that arrived and fail.
+ * A receive either delivers a whole message with all its fds or none.
+ * A send on SOCK_SEQPACKET is all or nothing too; on SOCK_STREAM see
+ * ph_send_fds().
  */
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -74,7 +77,11 @@ send_rest(int sock, const char *buf, size_t len, size_t off)
  * >= 0) in one message.  The fds stay open here: close them after a
  * successful send if the peer is to be their only owner (S44).  Returns
  * `len`, or -EINVAL, -EBADF (an fd < 0), or the sendmsg() error
- * (-EPERM: the receiver refuses fds, SO_PASSRIGHTS, S40).
+ * (-EPERM: the receiver refuses fds, SO_PASSRIGHTS, S40).  On a stream
+ * socket the kernel may take part of the data (a non-blocking socket, a
+ * signal); the rest is then sent, and if that fails the error is
+ * returned although the fds and part of the data are gone: the stream is
+ * out of step and must be closed.  SOCK_SEQPACKET has no such case.
  */
 PH_EXPORT ssize_t
 ph_send_fds(int sock, const void *buf, size_t len, const int *fds,
@@ -99,7 +106,8 @@ ph_send_fds(int sock, const void *buf, size_t len, const int *fds,
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	if (nfds > 0) {
-		memset(&ctl, 0, sizeof(ctl));
+		/* Only what is sent is cleared: a 1 KiB memset per call shows. */
+		memset(ctl.buf, 0, CMSG_SPACE(nfds * sizeof(int)));
 		msg.msg_control = ctl.buf;
 		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		c = CMSG_FIRSTHDR(&msg);
@@ -178,6 +186,11 @@ ph_recv_fds(int sock, void *buf, size_t len, int *fds, size_t *nfds)
 		return r;
 
 	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+		/* With SO_PASSCRED on, a stream's EOF comes with credentials
+		 * too: EOF it stays.  On a message they are unexpected. */
+		if (r == 0 && c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_CREDENTIALS)
+			continue;
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
 			r = -EBADMSG;
 			continue;
@@ -270,9 +283,11 @@ ph_send_creds(int sock, const void *buf, size_t len)
 
 /*
  * ph_recv_creds() - receive one message of at most `len` bytes that must
- * carry exactly one SCM_CREDENTIALS message (S34): a message without
- * one (SO_PASSCRED was off when it was queued) is -EBADMSG, never taken
- * as anonymous.  Any fd that arrives is closed and fails the message
+ * carry exactly one SCM_CREDENTIALS message with the sender's pid (S34):
+ * a message without one, or whose credentials were not recorded because
+ * SO_PASSCRED was off when it was queued (the kernel then reports pid 0),
+ * is -EBADMSG, never taken as anonymous.  A sender in a pid namespace
+ * we cannot see also has pid 0 and is refused the same way.  Any fd that arrives is closed and fails the message
  * (-EBADMSG).  With PH_CREDS_MATCH_PEER the uid and gid must equal the
  * connection's SO_PEERCRED, else -EPERM.  Returns the byte count and
  * *ret_creds, 0 at EOF (*ret_creds untouched), or a negative errno
@@ -313,7 +328,13 @@ ph_recv_creds(int sock, void *buf, size_t len, int flags,
 	}
 	if (r >= 0 && (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
 		r = -EMSGSIZE;
-	if (r > 0 && !have)
+	/*
+	 * A message queued while SO_PASSCRED was off still gets a
+	 * credentials message once it is on, with no pid (0) and the
+	 * overflow ids: the sender's identity was never recorded.  That is
+	 * "no credentials", not an anonymous sender (S34).
+	 */
+	if (r > 0 && (!have || uc.pid == 0))
 		r = -EBADMSG;
 	if (r > 0 && (flags & PH_CREDS_MATCH_PEER)) {
 		if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &pc, &sl) == -1)

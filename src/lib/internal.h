@@ -47,6 +47,9 @@ int	ph__bind_mode(int sock, const struct sockaddr_un *sun, socklen_t len,
 int	ph__write_file(int fd, const char *buf, size_t len);
 /* Take the OFD lock `name` in dfd; -EBUSY when held elsewhere. */
 int	ph__lock_at(int dfd, const char *name, int flags, int *ret_fd);
+/* ph_peer_get() for a socket known to be connected. */
+struct ph_peer;
+int	ph__peer_get(int sock, int flags, struct ph_peer *ret_peer);
 /* Copy an allow-list (NULL gives NULL). */
 int	ph__allow_dup(const struct ph_allow *a, struct ph_allow **ret);
 

@@ -37,6 +37,7 @@ struct ph_listener {
 	char		*name;		/* last component (points into path) */
 	char		*lockname;
 	uid_t		 euid;		/* for the default allow-list */
+	int		 acceptflags;	/* PH_SOCK_NOFDS for every accept */
 	struct ph_allow	*allow;		/* our copy; NULL: euid only */
 };
 
@@ -200,13 +201,19 @@ release_lock(struct ph_listener *l)
 
 /*
  * ph_listen() - listen on the Unix socket `path`.  Flags: PH_SOCK_* and
- * PH_PATH_PORTABLE.  `mode` (at most 0777) is the socket file's mode from
+ * PH_PATH_PORTABLE; PH_SOCK_NONBLOCK makes the listening fd non-blocking,
+ * PH_SOCK_NOFDS applies to every connection accepted.  `mode` (at most 0777) is the socket file's mode from
  * birth, whatever the umask (S23).  `backlog` <= 0 means SOMAXCONN.
  * `allow` (copied; NULL: our own euid only) decides who
  * ph_listener_accept() lets in.
  *
  * The directory must pass ph_dir_check() (S21, S22).  The lock beside the
- * socket is taken before the path is touched (S69).  Returns 0 and
+ * socket is taken before the path is touched (S69).  bind() takes the
+ * path, so that getsockname() and the peer's getpeername() show it, not
+ * a /proc/self/fd/N alias; binding through the checked directory fd would
+ * not make a path safe anyway: whoever can rename a directory above the
+ * socket can redirect its clients at any later time.  Those directories
+ * must not be writable by others; porthole audit checks them.  Returns 0 and
  * *ret_l, or: -EADDRINUSE if another live server holds the lock or
  * serves the path; -EEXIST if something that is not our socket is at the
  * path (it is left alone); -ENAMETOOLONG; or the error of the step that
@@ -233,6 +240,7 @@ ph_listen(const char *path, int flags, mode_t mode, int backlog,
 		return r;
 	if ((l = listener_new(path, allow)) == NULL)
 		return -ENOMEM;
+	l->acceptflags = flags & PH_SOCK_NOFDS;
 	if ((r = ph__open_parent(l->path, &l->dfd, (const char **)&l->name))
 	    < 0)
 		goto out;
@@ -332,6 +340,7 @@ ph_listen_abstract(const char *name, int flags, int backlog,
 	(void)snprintf(at, sizeof(at), "@%s", name);
 	if ((l = listener_new(at, allow)) == NULL)
 		return -ENOMEM;
+	l->acceptflags = flags & PH_SOCK_NOFDS;
 	if ((l->fd = socket(AF_UNIX, sock_type(flags), 0)) == -1 ||
 	    bind(l->fd, (struct sockaddr *)&sun, sl) == -1 ||
 	    listen(l->fd, backlog > 0 ? backlog : SOMAXCONN) == -1) {
@@ -375,11 +384,12 @@ ph_listener_accept(struct ph_listener *l, int flags, struct ph_peer *ret_peer)
 	if (flags & ~(PH_SOCK_NONBLOCK | PH_SOCK_NOFDS | PH_PEER_GROUPS |
 	    PH_PEER_PIDFD))
 		return -EINVAL;
+	flags |= l->acceptflags;
 	fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC |
 	    ((flags & PH_SOCK_NONBLOCK) ? SOCK_NONBLOCK : 0));
-	if (fd == -1)
-		return -errno;
-	if ((r = ph_peer_get(fd, flags & (PH_PEER_GROUPS | PH_PEER_PIDFD),
+	if (fd == -1)		/* -EPERM is kept for our refusals */
+		return errno == EPERM ? -EACCES : -errno;
+	if ((r = ph__peer_get(fd, flags & (PH_PEER_GROUPS | PH_PEER_PIDFD),
 	    &peer)) < 0)
 		goto out;
 	if (l->allow == NULL)
@@ -464,10 +474,11 @@ ph_connect(const char *path, int flags, const struct ph_allow *servers,
 	    == -1)
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&sun, sl) == -1) {
-		r = -errno;
+		/* -EPERM is kept for a refused server (an LSM may say it) */
+		r = errno == EPERM ? -EACCES : -errno;
 		goto out;
 	}
-	if ((r = ph_peer_get(fd, flags & (PH_PEER_GROUPS | PH_PEER_PIDFD),
+	if ((r = ph__peer_get(fd, flags & (PH_PEER_GROUPS | PH_PEER_PIDFD),
 	    &peer)) < 0)
 		goto out;
 	if (servers == NULL)

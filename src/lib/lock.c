@@ -61,7 +61,13 @@ lock_open(int dfd, const char *name, int *ret_fd)
 		r = -EPERM;
 		goto fail;
 	}
-	if (st.st_nlink != 1) {
+	/*
+	 * More than one link: a hardlink to a file elsewhere (S62).  Zero
+	 * links is a holder's ph_lock_release() unlinking the file between
+	 * our open and fstat: not an attack, and the check after locking
+	 * sends us round again.
+	 */
+	if (st.st_nlink > 1) {
 		r = -EMLINK;
 		goto fail;
 	}
@@ -90,9 +96,13 @@ ph__lock_at(int dfd, const char *name, int flags, int *ret_fd)
 	struct flock	fl;
 	struct stat	a, b;
 	char		buf[PIDBUF];
-	int		fd = -1, r = -EAGAIN, tries, n;
+	int		fd = -1, r = -EBUSY, tries, n;
 
-	for (tries = 0; tries < LOCK_TRIES; tries++) {
+	/*
+	 * Each new round means another holder really held and released the
+	 * lock; with PH_LOCK_WAIT we were asked to wait, so there is no limit.
+	 */
+	for (tries = 0; (flags & PH_LOCK_WAIT) || tries < LOCK_TRIES; tries++) {
 		if ((r = lock_open(dfd, name, &fd)) < 0)
 			return r;
 		whole_file(&fl, F_WRLCK);
@@ -110,7 +120,7 @@ ph__lock_at(int dfd, const char *name, int flags, int *ret_fd)
 		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 			break;
 		ph__fd_close(&fd);	/* released under us: again */
-		r = -EAGAIN;
+		r = -EBUSY;		/* if the tries run out: contended */
 	}
 	if (fd < 0)
 		return r;

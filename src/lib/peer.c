@@ -73,9 +73,13 @@ peer_groups(int sock, gid_t **ret_groups, size_t *ret_n)
  * gid is (uid_t)-1 (not a connected socket) is -ENOTCONN (S37).
  * Returns 0 or a negative errno; *ret_peer is written only on success and
  * must then be released with ph_peer_clear().  Thread-safe.
+ *
+ * ph__peer_get() is the same without the listening-socket check, for
+ * sockets the library itself just accepted or connected (one syscall
+ * less on the accept path).
  */
-PH_EXPORT int
-ph_peer_get(int sock, int flags, struct ph_peer *ret_peer)
+int
+ph__peer_get(int sock, int flags, struct ph_peer *ret_peer)
 {
 	struct ph_peer	p;
 	struct ucred	uc;
@@ -114,6 +118,20 @@ ph_peer_get(int sock, int flags, struct ph_peer *ret_peer)
 	}
 	*ret_peer = p;
 	return 0;
+}
+
+PH_EXPORT int
+ph_peer_get(int sock, int flags, struct ph_peer *ret_peer)
+{
+	socklen_t	len = sizeof(int);
+	int		listening = 0;
+
+	/* listen() fills SO_PEERCRED with our own ids (unix(7)): a
+	 * listening socket has no peer, whatever getsockopt() says. */
+	if (getsockopt(sock, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0
+	    && listening)
+		return -ENOTCONN;
+	return ph__peer_get(sock, flags, ret_peer);
 }
 
 /* Release what ph_peer_get() allocated; the record is left cleared. */

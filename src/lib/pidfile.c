@@ -65,7 +65,7 @@ ph_pidfile_write(const char *path, pid_t pid)
 
 	if (pid == 0)
 		pid = getpid();
-	if (pid < 2)
+	if (pid < 2 || pid > PID_LIMIT)	/* what ph_pid_parse() accepts */
 		return -EINVAL;
 	if ((r = ph__open_parent(path, &dfd, &name)) < 0)
 		return r;
@@ -105,10 +105,10 @@ ph_pidfile_write(const char *path, pid_t pid)
 /*
  * ph_pidfile_read() - read the pid in `path`: a regular file (opened with
  * O_NOFOLLOW | O_NONBLOCK, so neither a symlink nor a FIFO is followed or
- * waited on), owned by root or by us (S67: a pid written by someone else
- * is not trusted), parsed by ph_pid_parse().  Returns 0 and *ret_pid, or a
- * negative errno: -EINVAL for a bad type or content, -EPERM for a
- * foreign owner.
+ * waited on), owned by root or by us and writable by no one else (S67: a
+ * pid someone else could write is not trusted), parsed by ph_pid_parse().
+ * Returns 0 and *ret_pid, or a negative errno: -EINVAL for a bad type or
+ * content, -EPERM for a foreign owner or a group/other-writable file.
  */
 PH_EXPORT int
 ph_pidfile_read(const char *path, pid_t *ret_pid)
@@ -129,7 +129,9 @@ ph_pidfile_read(const char *path, pid_t *ret_pid)
 		r = -EINVAL;
 		goto out;
 	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+	/* S67: whoever could write it could choose the pid we act on. */
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
 		r = -EPERM;
 		goto out;
 	}

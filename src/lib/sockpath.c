@@ -351,7 +351,7 @@ make_private_dir(struct ph_sockdir *sd, mode_t mode)
  * ph_sockdir_create() - make a fresh private directory under `base` (or
  * the default base when NULL) named "porthole-" and 16 random hex digits,
  * and name the socket path `name` (default "sock") inside it.  Flags:
- * PH_PATH_PORTABLE.  The path is checked to fit before anything is
+ * PH_PATH_PORTABLE, PH_SOCKDIR_SHARED (mode 0711, see porthole.h).  The path is checked to fit before anything is
  * created (-ENAMETOOLONG).  A `base` that fails ph_dir_check() gives its
  * error; no safe default gives -ENOENT.  On success *ret_sd owns an open
  * fd of the directory (see ph_sockdir_dirfd()).  On failure nothing is
