@@ -40,7 +40,7 @@ C
 if command -v pkg-config >/dev/null 2>&1; then
 	flags=$(PKG_CONFIG_PATH="$S/opt/ph/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$S" \
 	    pkg-config --cflags --libs libporthole)
-	ok "a program builds with pkg-config" cc -o "$T/prog" "$T/prog.c" $flags
+	ok "a program builds with pkg-config" cc $SANFLAGS -o "$T/prog" "$T/prog.c" $flags
 	out=$(LD_LIBRARY_PATH="$S/opt/ph/lib" "$T/prog")
 	matches "and runs against the shared library" "$out" '/porthole-[0-9a-f]{16}/sock$'
 else

@@ -51,7 +51,7 @@ for ex in server client; do
 	ok "libporthole.3 holds the example $ex.c" test -s "$T/$ex.c"
 	ok "example $ex.c compiles with -std=c11 -Wall -Wextra -Werror" \
 	    "$CC" -std=c11 -Wall -Wextra -Werror -I"$TOP/include" \
-	    -o "$T/$ex" "$T/$ex.c" "$BUILD/libporthole.a" -pthread
+	    $SANFLAGS -o "$T/$ex" "$T/$ex.c" "$BUILD/libporthole.a" -pthread
 done
 
 if [ -x "$T/server" ] && [ -x "$T/client" ]; then

@@ -8,6 +8,8 @@
 set -u
 : "${TOP:?run through tests/run.sh}" "${BUILD:?run through tests/run.sh}"
 PORTHOLE=$BUILD/porthole
+# Programs linked against a sanitizer build need the same runtime.
+SANFLAGS=${SAN:+-fsanitize=$SAN}
 _n=0 _fail=0 _skip=0
 T=$(mktemp -d /tmp/ph-it.XXXXXX)
 chmod 0700 "$T"
