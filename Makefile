@@ -13,7 +13,8 @@ ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS_WARN) $(CFLAGS_HARDEN) $(SAN_FLAGS) \
 ALL_LDFLAGS = $(LDFLAGS_HARDEN) $(SAN_FLAGS) -pthread $(LDFLAGS)
 
 LIB_SRCS = src/lib/fd.c src/lib/sockpath.c src/lib/peer.c \
-	   src/lib/listen.c src/lib/fdpass.c src/lib/lock.c src/lib/pidfile.c
+	   src/lib/listen.c src/lib/fdpass.c src/lib/lock.c src/lib/pidfile.c \
+	   src/lib/grant.c
 CLI_SRCS = src/cli/main.c src/cli/util.c src/cli/mkpath.c
 UNIT_SRCS = $(wildcard tests/unit/test-*.c)
 BENCH_SRCS = $(wildcard bench/bench-*.c)
@@ -54,12 +55,12 @@ $(BUILD)/paths.h: FORCE
 	  echo '#define PH_HELPER_PATH "$(LIBEXECDIR)/porthole-helper"'; \
 	} > $@.tmp; cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
-$(BUILD)/lib/%.o: src/lib/%.c include/porthole.h src/lib/internal.h
+$(BUILD)/lib/%.o: src/lib/%.c include/porthole.h src/lib/internal.h src/lib/grant.h
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -fPIE -fvisibility=hidden -c -o $@ $<
 
-$(BUILD)/pic/%.o: src/lib/%.c include/porthole.h src/lib/internal.h
+$(BUILD)/pic/%.o: src/lib/%.c include/porthole.h src/lib/internal.h src/lib/grant.h
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<

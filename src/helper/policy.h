@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * policy.h - the broker's policy: one root-owned file, deny by default.
+ *
+ *   allow user NAME|UID   GRANT [GRANT...]
+ *   allow group NAME|GID  GRANT [GRANT...]
+ *
+ * GRANT is the grammar of src/lib/grant.h with port ranges.  `#` starts a
+ * comment to the end of the line; blank lines are ignored.  Names are
+ * resolved from /etc/passwd and /etc/group read directly, never NSS (S55).
+ * Any syntax error rejects the whole file with "file:line: what" (S54).
+ *
+ * Runs as: root (portholed before its drop, porthole-helper) or the
+ * daemon's unprivileged user (portholed reloading on SIGHUP).
+ */
+#ifndef PH_POLICY_H
+#define PH_POLICY_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+#include "grant.h"
+
+struct ph_policy;			/* opaque: a parsed, immutable policy */
+
+/* Resolves user and group names while parsing (NULL: numbers only). */
+struct ph_names;
+/* Read /etc/passwd and /etc/group style files (paths given). */
+int	ph_names_load(const char *passwd, const char *group,
+	    struct ph_names **ret);
+void	ph_names_free(struct ph_names *n);
+/* 0 and the id, or -ENOENT. */
+int	ph_names_uid(const struct ph_names *n, const char *name, uid_t *ret);
+int	ph_names_gid(const struct ph_names *n, const char *name, gid_t *ret);
+
+/*
+ * Parse a policy from memory.  `fname` names it in errors.  On a syntax
+ * error returns -EINVAL and writes "fname:line: what" to err (always
+ * NUL-terminated when errlen > 0).  Pure but for allocation; fuzzed.
+ */
+int	ph_policy_parse(const char *buf, size_t len, const char *fname,
+	    const struct ph_names *names, struct ph_policy **ret,
+	    char *err, size_t errlen);
+
+/*
+ * Load the policy at `path` (an absolute path): the file and every
+ * directory above it must be owned by root and not writable by group or
+ * others (a root-owned sticky directory is fine); otherwise -EPERM and
+ * the reason in err (S53).  Names come from /etc/passwd and /etc/group.
+ * Files over 1 MiB are refused (-EFBIG).  Returns 0 and *ret, or a
+ * negative errno with err filled.
+ */
+int	ph_policy_load(const char *path, struct ph_policy **ret,
+	    char *err, size_t errlen);
+
+void	ph_policy_free(struct ph_policy *p);
+
+/* Who asks: the kernel's credentials of the requester (S31, S36). */
+struct ph_requester {
+	uid_t		 uid;
+	gid_t		 gid;		/* primary */
+	const gid_t	*groups;	/* supplementary (SO_PEERGROUPS) */
+	size_t		 ngroups;
+};
+
+/*
+ * Decide a single request (one port; for tcp/udp an address, possibly
+ * the wildcard, with family set).  Returns 1 if a rule allows it, with
+ * that rule's line number in *ret_line and its text ("allow user alice
+ * tcp:80") in rule; 0 if denied (*ret_line 0).  uid (uid_t)-1 or gid
+ * (gid_t)-1 is always denied (S37).  Thread-safe; O(rules).
+ */
+int	ph_policy_check(const struct ph_policy *p,
+	    const struct ph_requester *who, const struct ph_grant *req,
+	    int *ret_line, char *rule, size_t rulelen);
+
+/* 1 if any rule grants raw or packet sockets (the daemon keeps
+ * CAP_NET_RAW only then). */
+int	ph_policy_needs_raw(const struct ph_policy *p);
+/* The file the policy was loaded from ("-" when parsed from memory). */
+const char *ph_policy_file(const struct ph_policy *p);
+/* Number of rules. */
+size_t	ph_policy_nrules(const struct ph_policy *p);
+
+#endif /* PH_POLICY_H */
