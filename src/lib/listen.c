@@ -472,7 +472,7 @@ ph_connect(const char *path, int flags, const struct ph_allow *servers,
 		return r;
 	if ((fd = socket(AF_UNIX, sock_type(flags & PH_SOCK_SEQPACKET), 0))
 	    == -1)
-		return -errno;
+		return errno == EPERM ? -EACCES : -errno;
 	if (connect(fd, (struct sockaddr *)&sun, sl) == -1) {
 		/* -EPERM is kept for a refused server (an LSM may say it) */
 		r = errno == EPERM ? -EACCES : -errno;
