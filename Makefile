@@ -14,8 +14,14 @@ ALL_LDFLAGS = $(LDFLAGS_HARDEN) $(SAN_FLAGS) -pthread $(LDFLAGS)
 
 LIB_SRCS = src/lib/fd.c src/lib/sockpath.c src/lib/peer.c \
 	   src/lib/listen.c src/lib/fdpass.c src/lib/lock.c src/lib/pidfile.c \
-	   src/lib/grant.c
-CLI_SRCS = src/cli/main.c src/cli/util.c src/cli/mkpath.c
+	   src/lib/grant.c src/lib/proto.c src/lib/broker.c
+CLI_SRCS = src/cli/main.c src/cli/util.c src/cli/mkpath.c src/cli/spec.c \
+	   src/cli/run.c src/cli/check.c
+# Privileged code: the broker's handler, policy, privilege tools, log.
+PRIV_SRCS = src/helper/priv.c src/helper/privdrop.c src/helper/policy.c \
+	    src/helper/log.c
+HELPER_SRCS = src/helper/helper.c
+DAEMON_SRCS = src/daemon/portholed.c
 UNIT_SRCS = $(wildcard tests/unit/test-*.c)
 BENCH_SRCS = $(wildcard bench/bench-*.c)
 EXAMPLE_SRCS = $(wildcard examples/*.c)
@@ -24,6 +30,9 @@ TEST_HELPERS = $(wildcard tests/helpers/*.c)
 LIB_OBJS = $(LIB_SRCS:src/lib/%.c=$(BUILD)/lib/%.o)
 LIB_PICS = $(LIB_SRCS:src/lib/%.c=$(BUILD)/pic/%.o)
 CLI_OBJS = $(CLI_SRCS:src/cli/%.c=$(BUILD)/cli/%.o)
+PRIV_OBJS = $(PRIV_SRCS:src/helper/%.c=$(BUILD)/priv/%.o)
+HELPER_OBJS = $(HELPER_SRCS:src/helper/%.c=$(BUILD)/priv/%.o)
+DAEMON_OBJS = $(DAEMON_SRCS:src/daemon/%.c=$(BUILD)/daemon/%.o)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_BINS = $(TEST_HELPERS:tests/helpers/%.c=$(BUILD)/tests/%)
 BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
@@ -34,8 +43,11 @@ Q	= $(if $(V),,@)
 SONAME	= libporthole.so.$(SOVERSION)
 SHLIB	= libporthole.so.$(VERSION)
 
+PRIV_HDRS = src/helper/priv.h src/helper/policy.h src/helper/privlog.h \
+	    src/lib/grant.h src/lib/proto.h include/porthole.h $(BUILD)/paths.h
+
 all: $(BUILD)/libporthole.a $(BUILD)/$(SHLIB) $(BUILD)/porthole \
-     $(BUILD)/libporthole.pc
+     $(BUILD)/libporthole.pc $(BUILD)/portholed $(BUILD)/porthole-helper
 
 # Paths compiled into the programs, from the variables given to make.  The
 # header is rewritten only when its text changes, so a changed PREFIX
@@ -55,12 +67,12 @@ $(BUILD)/paths.h: FORCE
 	  echo '#define PH_HELPER_PATH "$(LIBEXECDIR)/porthole-helper"'; \
 	} > $@.tmp; cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
-$(BUILD)/lib/%.o: src/lib/%.c include/porthole.h src/lib/internal.h src/lib/grant.h
+$(BUILD)/lib/%.o: src/lib/%.c include/porthole.h src/lib/internal.h src/lib/grant.h src/lib/proto.h $(BUILD)/paths.h
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -fPIE -fvisibility=hidden -c -o $@ $<
 
-$(BUILD)/pic/%.o: src/lib/%.c include/porthole.h src/lib/internal.h src/lib/grant.h
+$(BUILD)/pic/%.o: src/lib/%.c include/porthole.h src/lib/internal.h src/lib/grant.h src/lib/proto.h $(BUILD)/paths.h
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
@@ -77,14 +89,38 @@ $(BUILD)/$(SHLIB): $(LIB_PICS) src/lib/libporthole.map
 	$(Q)ln -sf $(SHLIB) $(BUILD)/$(SONAME)
 	$(Q)ln -sf $(SHLIB) $(BUILD)/libporthole.so
 
-$(BUILD)/cli/%.o: src/cli/%.c include/porthole.h src/cli/cli.h $(BUILD)/paths.h
+$(BUILD)/cli/%.o: src/cli/%.c include/porthole.h src/cli/cli.h $(PRIV_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -fPIE -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/helper -fPIE -c -o $@ $<
 
-$(BUILD)/porthole: $(CLI_OBJS) $(BUILD)/libporthole.a
+# porthole check reads the policy with the broker's own parser.
+$(BUILD)/porthole: $(CLI_OBJS) $(BUILD)/priv/policy.o $(BUILD)/libporthole.a
 	@$(if $(V),:,echo "  CC      $@")
-	$(Q)$(CC) -pie $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libporthole.a
+	$(Q)$(CC) -pie $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/priv/policy.o \
+	    $(BUILD)/libporthole.a
+
+$(BUILD)/priv/%.o: src/helper/%.c $(PRIV_HDRS)
+	@mkdir -p $(@D)
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/helper -fPIE -c -o $@ $<
+
+$(BUILD)/daemon/%.o: src/daemon/%.c $(PRIV_HDRS)
+	@mkdir -p $(@D)
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/helper -fPIE -c -o $@ $<
+
+# The helper and the daemon link the library statically: only the
+# objects they use, and no libporthole.so to find at run time.
+$(BUILD)/porthole-helper: $(HELPER_OBJS) $(PRIV_OBJS) $(BUILD)/libporthole.a
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) -pie $(ALL_LDFLAGS) -o $@ $(HELPER_OBJS) $(PRIV_OBJS) \
+	    $(BUILD)/libporthole.a
+
+$(BUILD)/portholed: $(DAEMON_OBJS) $(PRIV_OBJS) $(BUILD)/libporthole.a
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) -pie $(ALL_LDFLAGS) -o $@ $(DAEMON_OBJS) $(PRIV_OBJS) \
+	    $(BUILD)/libporthole.a
 
 $(BUILD)/libporthole.pc: libporthole.pc.in config.mk
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
@@ -131,37 +167,78 @@ demo: all $(EXAMPLE_BINS)
 
 # Static analysis that CI keeps clean: gcc -fanalyzer and cppcheck.
 analyze: $(BUILD)/paths.h
-	@for f in $(LIB_SRCS) $(CLI_SRCS); do \
+	@for f in $(LIB_SRCS) $(CLI_SRCS) $(PRIV_SRCS) $(HELPER_SRCS) \
+	    $(DAEMON_SRCS); do \
 	    $(CC) $(CFLAGS_BASE) $(CFLAGS_WARN) -Werror -fanalyzer \
-	        -Iinclude -Isrc/lib -I$(BUILD) -fsyntax-only $$f || exit 1; \
+	        -Iinclude -Isrc/lib -Isrc/helper -I$(BUILD) -fsyntax-only \
+	        $$f || exit 1; \
 	done
 	cppcheck --quiet --error-exitcode=1 --std=c11 \
 	    --enable=warning,portability,performance \
 	    --suppress=missingIncludeSystem --inline-suppr \
-	    -Iinclude -Isrc/lib -I$(BUILD) -D__linux__ $(LIB_SRCS) $(CLI_SRCS)
+	    -Iinclude -Isrc/lib -Isrc/helper -I$(BUILD) -D__linux__ \
+	    $(LIB_SRCS) $(CLI_SRCS) $(PRIV_SRCS) $(HELPER_SRCS) $(DAEMON_SRCS)
 
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
-	    $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
-	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
+MAN5	= $(wildcard man/*.5)
+MAN8	= $(wildcard man/*.8)
+
+$(BUILD)/systemd/%: systemd/%.in config.mk
+	@mkdir -p $(@D)
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@RUNSTATEDIR@|$(RUNSTATEDIR)|g' \
+	    $< > $@
+
+UNITS = $(BUILD)/systemd/portholed.service $(BUILD)/systemd/portholed.socket
+
+install: all $(UNITS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
+	    $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(INCLUDEDIR) \
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/porthole $(DESTDIR)$(BINDIR)/porthole
+	install -m 0755 $(BUILD)/portholed $(DESTDIR)$(SBINDIR)/portholed
+	install -m 0755 $(BUILD)/porthole-helper \
+	    $(DESTDIR)$(LIBEXECDIR)/porthole-helper
 	install -m 0644 $(BUILD)/libporthole.a $(DESTDIR)$(LIBDIR)/
 	install -m 0755 $(BUILD)/$(SHLIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SHLIB) $(DESTDIR)$(LIBDIR)/libporthole.so
 	install -m 0644 include/porthole.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 0644 $(BUILD)/libporthole.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	install -m 0644 $(UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -m 0644 man/porthole.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/libporthole.3 $(DESTDIR)$(MANDIR)/man3/
+	$(if $(MAN5),install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
+	$(if $(MAN8),install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
+
+# The helper is installed 0755 and does nothing until one of these is
+# chosen (S16): setuid root, or file capabilities.  install-caps fails if
+# setcap fails; it never falls back to setuid (S14).
+install-setuid: install
+	chown root:root $(DESTDIR)$(LIBEXECDIR)/porthole-helper
+	chmod 4711 $(DESTDIR)$(LIBEXECDIR)/porthole-helper
+
+install-caps: install
+	chown root:root $(DESTDIR)$(LIBEXECDIR)/porthole-helper
+	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/porthole-helper
+	setcap cap_net_bind_service,cap_net_raw+p \
+	    $(DESTDIR)$(LIBEXECDIR)/porthole-helper
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/porthole $(DESTDIR)$(LIBDIR)/libporthole.a \
+	    $(DESTDIR)$(SBINDIR)/portholed \
+	    $(DESTDIR)$(LIBEXECDIR)/porthole-helper \
 	    $(DESTDIR)$(LIBDIR)/$(SHLIB) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	    $(DESTDIR)$(LIBDIR)/libporthole.so \
 	    $(DESTDIR)$(INCLUDEDIR)/porthole.h \
 	    $(DESTDIR)$(PKGCONFIGDIR)/libporthole.pc \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/portholed.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/portholed.socket \
 	    $(DESTDIR)$(MANDIR)/man1/porthole.1 \
-	    $(DESTDIR)$(MANDIR)/man3/libporthole.3
+	    $(DESTDIR)$(MANDIR)/man3/libporthole.3 \
+	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) \
+	    $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
 
 clean:
 	rm -rf build build-san
@@ -170,4 +247,5 @@ dist:
 	git archive --prefix=porthole-$(VERSION)/ -o porthole-$(VERSION).tar.gz HEAD
 
 FORCE:
-.PHONY: all tests check bench demo analyze install uninstall clean dist FORCE
+.PHONY: all tests check bench demo analyze install install-setuid install-caps \
+	uninstall clean dist FORCE

@@ -211,6 +211,41 @@ int	ph_pidfile_read(const char *path, pid_t *ret_pid);
 /* Strict decimal pid: 2 <= pid <= 4194304 (PID_MAX_LIMIT), one '\n'. */
 int	ph_pid_parse(const char *buf, size_t len, pid_t *ret_pid);
 
+/* ---- the broker: privileged sockets without root -------------------- */
+
+#define PH_BROKER_DAEMON	0x01	/* ask only portholed */
+#define PH_BROKER_HELPER	0x02	/* ask only porthole-helper */
+
+/*
+ * A drop-in bind(): try bind() itself, and if it is refused (EACCES) for
+ * an AF_INET or AF_INET6 socket, ask the broker to bind the socket in
+ * place (portholed, then porthole-helper).  TCP sockets come back
+ * listening.  Returns 0 or a negative errno: the errno bind() would give
+ * (-EACCES when the policy denies or no broker is there).
+ */
+int	ph_bind(int fd, const struct sockaddr *addr, socklen_t len);
+/*
+ * Open a socket the caller cannot create: "raw:icmp", "raw6:icmpv6",
+ * "raw:N", "raw6:N", "packet:IFNAME".  Returns a new O_CLOEXEC fd.
+ */
+int	ph_open(const char *spec);
+
+/* A kept connection to portholed (its uid checked: root).  New fd. */
+int	ph_broker_connect(void);
+/*
+ * Ask the broker to bind `fd` (borrowed) to addr, and listen() with
+ * `backlog` (0: 4096) if it is TCP.  `conn` is a connection from
+ * ph_broker_connect(), or -1 for a new one each time (daemon, then
+ * helper, as `flags` allow).  Returns 0 or a negative errno; with
+ * `reason`, a short text from the broker.
+ */
+int	ph_broker_bind(int conn, int fd, const struct sockaddr *addr,
+	    socklen_t len, int backlog, int flags, char *reason,
+	    size_t reasonlen);
+/* The same for ph_open(); returns a new O_CLOEXEC fd. */
+int	ph_broker_open(int conn, const char *spec, int flags, char *reason,
+	    size_t reasonlen);
+
 #ifdef __cplusplus
 }
 #endif

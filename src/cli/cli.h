@@ -8,6 +8,8 @@
 
 #include <stdnoreturn.h>
 
+#include "grant.h"
+
 /* Exit statuses (house style, section 3). */
 #define EXIT_USAGE	2
 #define EXIT_CANNOT	125	/* porthole itself failed (run, exec, ...) */
@@ -28,5 +30,17 @@ noreturn void	usage_error(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
 
 int	cmd_mkpath(int argc, char **argv);
+int	cmd_run(int argc, char **argv);
+int	cmd_check(int argc, char **argv);
+
+/* A SPEC of run and check: one grant, one port, and its fd name. */
+struct spec {
+	struct ph_grant	g;
+	char		text[128];	/* the grant as written */
+	char		name[256];	/* LISTEN_FDNAMES entry */
+};
+int	spec_parse(const char *s, struct spec *ret, const char **why);
+
+#define PH_REASON_MAX_CLI	128	/* >= the protocol's reason field */
 
 #endif /* PH_CLI_H */

@@ -19,6 +19,10 @@ struct subcommand {
 };
 
 static const struct subcommand	cmds[] = {
+	{ "run", cmd_run,
+	    "run a program with privileged sockets (socket activation)" },
+	{ "check", cmd_check,
+	    "say whether the policy allows a SPEC, or validate a policy" },
 	{ "mkpath", cmd_mkpath,
 	    "create a private directory and print a safe socket path" },
 };

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * run.c - porthole run [--backlog N] SPEC... -- PROGRAM [ARG...]: obtain
+ * each socket (directly when we may, else from the broker), place them at
+ * fd 3 onward, set LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES, and exec
+ * PROGRAM in place, exactly as systemd socket activation does.
+ *
+ * Exit: 125 when porthole fails, 126 when PROGRAM cannot run, 127 when it
+ * is not found (env(1)); once PROGRAM runs, its status.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "porthole.h"
+#include "paths.h"
+#include "cli.h"
+
+#define MAX_SPECS	64
+
+static void
+run_help(void)
+{
+	(void)printf(
+	    "Usage: porthole run [--backlog N] SPEC... -- PROGRAM [ARG...]\n"
+	    "\n"
+	    "Open each SPEC's socket (through the porthole broker when it needs\n"
+	    "privilege), hand them to PROGRAM at fd 3 onward with LISTEN_FDS,\n"
+	    "LISTEN_PID and LISTEN_FDNAMES set, as systemd socket activation\n"
+	    "does, and run PROGRAM in place.\n"
+	    "\n"
+	    "SPEC: tcp:PORT tcp:ADDR:PORT tcp:[ADDR6]:PORT udp:... raw:icmp\n"
+	    "      raw6:icmpv6 raw:N raw6:N packet:IFNAME, with ,name=NAME\n"
+	    "      to set its LISTEN_FDNAMES entry (default e.g. tcp-80).\n"
+	    "      A port with no address means every address, IPv6 and IPv4.\n"
+	    "\n"
+	    "  -b, --backlog N  listen() backlog of TCP sockets (default 4096)\n"
+	    "  -h, --help       show this help\n"
+	    "\n"
+	    "Exit status: 125 if porthole fails, 126 if PROGRAM cannot be run,\n"
+	    "127 if it is not found, else PROGRAM's.\n");
+}
+
+/* A denial, in words that say what to change and where. */
+static noreturn void
+die_denied(const struct spec *sp, const char *reason)
+{
+	struct passwd	*pw = getpwuid(getuid());
+
+	die(EXIT_CANNOT, 0, "%s: %s; to allow it, add a line such as "
+	    "'allow user %s %s' to %s (then 'systemctl reload portholed' or "
+	    "kill -HUP portholed)", sp->text, reason && reason[0] ? reason :
+	    "denied by the porthole policy", pw ? pw->pw_name : "NAME",
+	    sp->text, PH_POLICY_PATH);
+}
+
+/* Bind fd to ss: directly, or through the broker when refused. */
+static int
+bind_one(const struct spec *sp, int fd, const struct sockaddr *sa,
+    socklen_t sl, int backlog)
+{
+	char	reason[PH_REASON_MAX_CLI];
+	int	r;
+
+	if (bind(fd, sa, sl) == 0) {
+		if (sp->g.kind == PH_GRANT_TCP && listen(fd, backlog) == -1)
+			return -errno;
+		return 0;
+	}
+	if (errno != EACCES)
+		return -errno;
+	r = ph_broker_bind(-1, fd, sa, sl, backlog, 0, reason, sizeof(reason));
+	if (r == -EACCES && reason[0] != '\0')
+		die_denied(sp, reason);
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		die(EXIT_CANNOT, 0, "%s: needs privilege, and neither "
+		    "portholed (%s) nor porthole-helper (%s) is available",
+		    sp->text, PH_BROKER_SOCK, PH_HELPER_PATH);
+	return r;
+}
+
+/*
+ * An inet SPEC: the caller's own socket, bound in place.  No address:
+ * IPv6 any with IPV6_V6ONLY off (both families, as systemd does), or
+ * IPv4 any where there is no IPv6.
+ */
+static int
+open_inet(const struct spec *sp, int backlog)
+{
+	struct sockaddr_in6	sin6;
+	struct sockaddr_in	sin;
+	int			fd = -1, type, zero = 0, one = 1, r;
+
+	type = (sp->g.kind == PH_GRANT_TCP ? SOCK_STREAM : SOCK_DGRAM) |
+	    SOCK_CLOEXEC;
+	if (sp->g.family == AF_INET6 || sp->g.family == 0) {
+		fd = socket(AF_INET6, type, 0);
+		if (fd == -1 && sp->g.family == AF_INET6)
+			return -errno;
+	}
+	if (fd >= 0) {
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons(sp->g.port_lo);
+		if (sp->g.family == AF_INET6)
+			memcpy(&sin6.sin6_addr, sp->g.addr, 16);
+		else if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
+		    sizeof(zero)) == -1) {
+			r = -errno;
+			goto fail;
+		}
+	} else {
+		if ((fd = socket(AF_INET, type, 0)) == -1)
+			return -errno;
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(sp->g.port_lo);
+		memcpy(&sin.sin_addr, sp->g.addr, 4);
+	}
+	/* TCP servers expect to restart over TIME_WAIT; not shared (S48). */
+	if (sp->g.kind == PH_GRANT_TCP && setsockopt(fd, SOL_SOCKET,
+	    SO_REUSEADDR, &one, sizeof(one)) == -1) {
+		r = -errno;
+		goto fail;
+	}
+	if (sp->g.family == AF_INET)
+		r = bind_one(sp, fd, (struct sockaddr *)&sin, sizeof(sin),
+		    backlog);
+	else
+		r = bind_one(sp, fd, (struct sockaddr *)&sin6, sizeof(sin6),
+		    backlog);
+	if (r < 0)
+		goto fail;
+	return fd;
+ fail:
+	ph_fd_close(&fd);
+	return r;
+}
+
+/* A raw or packet SPEC: made here if we may, else by the broker. */
+static int
+open_raw(const struct spec *sp)
+{
+	char	reason[PH_REASON_MAX_CLI];
+	int	fd;
+
+	if (sp->g.kind != PH_GRANT_PACKET) {
+		fd = socket(sp->g.kind == PH_GRANT_RAW4 ? AF_INET : AF_INET6,
+		    SOCK_RAW | SOCK_CLOEXEC, sp->g.protocol);
+		if (fd >= 0)
+			return fd;
+		if (errno != EPERM && errno != EACCES)
+			return -errno;
+	}
+	fd = ph_broker_open(-1, sp->text, 0, reason, sizeof(reason));
+	if (fd == -EACCES && reason[0] != '\0')
+		die_denied(sp, reason);
+	if (fd == -ENOENT || fd == -ECONNREFUSED)
+		die(EXIT_CANNOT, 0, "%s: needs privilege, and neither "
+		    "portholed (%s) nor porthole-helper (%s) is available",
+		    sp->text, PH_BROKER_SOCK, PH_HELPER_PATH);
+	return fd;
+}
+
+/*
+ * Put fds[0..n-1] at 3..n+2 without clobbering one another: first move
+ * every one above the target range, then dup2() down (dup2 clears
+ * FD_CLOEXEC on the copy, which is what an inherited listener needs).
+ */
+static void
+place_fds(int *fds, int n)
+{
+	int	i, hi;
+
+	for (i = 0; i < n; i++) {
+		if ((hi = fcntl(fds[i], F_DUPFD_CLOEXEC, 3 + n)) == -1)
+			die(EXIT_CANNOT, errno, "moving fd");
+		(void)close(fds[i]);
+		fds[i] = hi;
+	}
+	for (i = 0; i < n; i++) {
+		if (dup2(fds[i], 3 + i) == -1)
+			die(EXIT_CANNOT, errno, "placing fd %d", 3 + i);
+		(void)close(fds[i]);
+	}
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	static const struct option	opts[] = {
+		{ "backlog",	required_argument,	NULL, 'b' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 },
+	};
+	struct spec	 specs[MAX_SPECS];
+	const char	*why;
+	char		 names[MAX_SPECS * 257], num[32];
+	int		 fds[MAX_SPECS];
+	int		 c, n = 0, i, backlog = 4096;
+	unsigned long	 v;
+	size_t		 off = 0;
+
+	while ((c = getopt_long(argc, argv, "+b:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			if (ph__parse_uint(optarg, strlen(optarg), 1, 4096, &v)
+			    < 0)
+				usage_error("--backlog takes 1 to 4096");
+			backlog = (int)v;
+			break;
+		case 'h':
+			run_help();
+			return 0;
+		default:
+			usage_error("bad option");
+		}
+	}
+	for (; optind < argc && strcmp(argv[optind], "--") != 0; optind++) {
+		if (n == MAX_SPECS)
+			usage_error("at most %d SPECs", MAX_SPECS);
+		if (spec_parse(argv[optind], &specs[n], &why) < 0)
+			usage_error("'%s': %s", argv[optind], why);
+		n++;
+	}
+	if (optind >= argc || optind + 1 >= argc)
+		usage_error("missing '-- PROGRAM'");
+	if (n == 0)
+		usage_error("no SPEC");
+	optind++;			/* past "--" */
+
+	for (i = 0; i < n; i++) {
+		fds[i] = (specs[i].g.kind == PH_GRANT_TCP ||
+		    specs[i].g.kind == PH_GRANT_UDP) ?
+		    open_inet(&specs[i], backlog) : open_raw(&specs[i]);
+		if (fds[i] < 0)
+			die(EXIT_CANNOT, fds[i], "%s", specs[i].text);
+		if (off > 0)
+			names[off++] = ':';
+		memcpy(names + off, specs[i].name, strlen(specs[i].name) + 1);
+		off += strlen(specs[i].name);
+	}
+	place_fds(fds, n);
+	(void)unsetenv("LISTEN_FDS");
+	(void)unsetenv("LISTEN_PID");
+	(void)unsetenv("LISTEN_FDNAMES");
+	(void)snprintf(num, sizeof(num), "%d", n);
+	if (setenv("LISTEN_FDS", num, 1) == -1 ||
+	    setenv("LISTEN_FDNAMES", names, 1) == -1)
+		die(EXIT_CANNOT, errno, "setenv");
+	/* We exec in place, so the program's pid is ours. */
+	(void)snprintf(num, sizeof(num), "%ld", (long)getpid());
+	if (setenv("LISTEN_PID", num, 1) == -1)
+		die(EXIT_CANNOT, errno, "setenv");
+	execvp(argv[optind], argv + optind);
+	die(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, errno,
+	    "cannot run '%s'", argv[optind]);
+}

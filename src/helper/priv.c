@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * priv.c - the broker's request handler: decode strictly, check the
+ * socket or the request against the policy, act, and say what happened.
+ * The same code serves portholed (many clients) and porthole-helper (one).
+ *
+ * Runs as: root (porthole-helper, setuid), or an unprivileged user with
+ * CAP_NET_BIND_SERVICE and perhaps CAP_NET_RAW (portholed, and
+ * porthole-helper with file capabilities).
+ *
+ * Bind in place (the authbind model, S47, S52): the caller created the
+ * socket, so it carries the caller's identity (sk_uid, the file's
+ * opener); the broker only checks it and calls bind(), and listen() for
+ * TCP before it answers, so a granted port can never be a privileged
+ * source port (S49).  The broker never writes to, sends on or connects a
+ * socket it was given (S34).
+ */
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/fsuid.h>
+
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "porthole.h"
+#include "grant.h"
+#include "priv.h"
+
+static void
+reply_set(struct ph_msg_reply *r, uint32_t id, int error, const char *why)
+{
+	memset(r, 0, sizeof(*r));
+	ph__hdr_init(&r->hdr, PH_MSG_REPLY, sizeof(*r), id);
+	r->error = error;
+	(void)snprintf(r->reason, sizeof(r->reason), "%s", why);
+}
+
+/* The socket's kind as a grant kind, or 0 if it is not one we bind. */
+static int
+socket_kind(int fd, int family, const char **why)
+{
+	struct ph_fdinfo	fi;
+
+	/* S52, S46: an inet TCP or UDP socket, nothing else (no AF_UNIX:
+	 * a privileged bind() would make a file anywhere). */
+	if (ph_fd_info(fd, &fi) < 0 || fi.kind != PH_FD_SOCKET) {
+		*why = "the fd is not a socket";
+		return 0;
+	}
+	if (fi.family != family) {
+		*why = "the socket's family is not the address's";
+		return 0;
+	}
+	if (fi.listening) {
+		*why = "the socket is already listening";
+		return 0;
+	}
+	if (fi.type == SOCK_STREAM && fi.protocol == IPPROTO_TCP)
+		return PH_GRANT_TCP;
+	if (fi.type == SOCK_DGRAM && fi.protocol == IPPROTO_UDP)
+		return PH_GRANT_UDP;
+	*why = "only TCP and UDP sockets are bound";
+	return 0;
+}
+
+/* Unbound (port 0) and not connected: a grant means what it says. */
+static int
+socket_fresh(int fd, int family, const char **why)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sl = sizeof(ss);
+	uint16_t		port;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1 ||
+	    ss.ss_family != family) {
+		*why = "cannot read the socket's address";
+		return 0;
+	}
+	port = family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
+	    ((struct sockaddr_in6 *)&ss)->sin6_port;
+	if (port != 0) {
+		*why = "the socket is already bound";
+		return 0;
+	}
+	sl = sizeof(ss);
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0 ||
+	    errno != ENOTCONN) {
+		*why = "the socket is connected";
+		return 0;
+	}
+	return 1;
+}
+
+static int
+sockopt_on(int fd, int level, int opt)
+{
+	socklen_t	sl = sizeof(int);
+	int		v = 0;
+
+	if (getsockopt(fd, level, opt, &v, &sl) == -1)
+		return -1;
+	return v != 0;
+}
+
+/*
+ * S48: SO_REUSEPORT shares a port between sockets of one uid, and on UDP
+ * SO_REUSEADDR shares it between any users (kernel-facts V20): refuse
+ * both, so a granted port has one owner.
+ */
+static int
+reuse_refused(int fd, int kind, const char **why)
+{
+	if (sockopt_on(fd, SOL_SOCKET, SO_REUSEPORT) != 0) {
+		*why = "SO_REUSEPORT is set: a granted port is not shared";
+		return 1;
+	}
+	if (kind == PH_GRANT_UDP && sockopt_on(fd, SOL_SOCKET, SO_REUSEADDR)
+	    != 0) {
+		*why = "SO_REUSEADDR on UDP would let another user share it";
+		return 1;
+	}
+	return 0;
+}
+
+static int
+is_v4mapped(const unsigned char *a)
+{
+	static const unsigned char	pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
+					    0, 0, 0xff, 0xff };
+
+	return memcmp(a, pfx, 12) == 0;
+}
+
+static int
+is_any6(const unsigned char *a)
+{
+	static const unsigned char	z[16];
+
+	return memcmp(a, z, 16) == 0;
+}
+
+/*
+ * The policy question(s) a bind asks (S50): an IPv4-mapped IPv6 address
+ * is its IPv4 address; the IPv6 wildcard on a dual-stack socket
+ * (IPV6_V6ONLY off) takes the IPv4 wildcard too, so both must be granted.
+ */
+static int
+check_bind(const struct ph_policy *pol, const struct ph_requester *who,
+    int fd, const struct ph_grant *req, int *line, char *rule, size_t rl)
+{
+	struct ph_grant	q = *req, v4;
+
+	if (q.family == AF_INET6 && is_v4mapped(q.addr)) {
+		q.family = AF_INET;
+		memmove(q.addr, q.addr + 12, 4);
+		memset(q.addr + 4, 0, 12);
+	}
+	if (!ph_policy_check(pol, who, &q, line, rule, rl))
+		return 0;
+	if (q.family == AF_INET6 && is_any6(q.addr) &&
+	    sockopt_on(fd, IPPROTO_IPV6, IPV6_V6ONLY) == 0) {
+		v4 = q;
+		v4.family = AF_INET;
+		memset(v4.addr, 0, sizeof(v4.addr));
+		return ph_policy_check(pol, who, &v4, line, rule, rl);
+	}
+	return 1;
+}
+
+/* The kernel's address after bind() must be what was authorised (S50). */
+static int
+bound_as_asked(int fd, const struct sockaddr_storage *want, socklen_t wl)
+{
+	struct sockaddr_storage	got;
+	socklen_t		gl = sizeof(got);
+
+	if (getsockname(fd, (struct sockaddr *)&got, &gl) == -1 || gl != wl)
+		return 0;
+	if (want->ss_family == AF_INET)
+		return memcmp(&((struct sockaddr_in *)&got)->sin_addr,
+		    &((const struct sockaddr_in *)want)->sin_addr, 4) == 0 &&
+		    ((struct sockaddr_in *)&got)->sin_port ==
+		    ((const struct sockaddr_in *)want)->sin_port;
+	return memcmp(&((struct sockaddr_in6 *)&got)->sin6_addr,
+	    &((const struct sockaddr_in6 *)want)->sin6_addr, 16) == 0 &&
+	    ((struct sockaddr_in6 *)&got)->sin6_port ==
+	    ((const struct sockaddr_in6 *)want)->sin6_port;
+}
+
+static void
+rule_text(struct ph_audit *audit, const struct ph_policy *pol, int line,
+    const char *rule)
+{
+	(void)snprintf(audit->rule, sizeof(audit->rule), "%s:%d: %s",
+	    ph_policy_file(pol), line, rule);
+}
+
+static int
+do_bind(const struct ph_policy *pol, const struct ph_requester *who,
+    struct ph_grant *g, uint32_t backlog, uint32_t scope, int fd,
+    uint32_t id, struct ph_msg_reply *reply, struct ph_audit *audit)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	const char		*why = "";
+	char			 rule[160];
+	int			 line = 0;
+
+	if ((g->kind = socket_kind(fd, g->family, &why)) == 0 ||
+	    !socket_fresh(fd, g->family, &why) ||
+	    reuse_refused(fd, g->kind, &why)) {
+		(void)ph__grant_format(g, audit->request,
+		    sizeof(audit->request));
+		audit->error = EINVAL;
+		reply_set(reply, id, EINVAL, why);
+		return 0;
+	}
+	if (g->kind == PH_GRANT_TCP || g->kind == PH_GRANT_UDP)
+		(void)ph__grant_format(g, audit->request,
+		    sizeof(audit->request));
+	if (!check_bind(pol, who, fd, g, &line, rule, sizeof(rule))) {
+		audit->error = EACCES;
+		(void)snprintf(audit->rule, sizeof(audit->rule),
+		    "no rule in %s", ph_policy_file(pol));
+		/* S89: the client learns "denied", not the policy. */
+		reply_set(reply, id, EACCES, "denied by the porthole policy");
+		return 0;
+	}
+	rule_text(audit, pol, line, rule);
+	memset(&ss, 0, sizeof(ss));
+	if (g->family == AF_INET) {
+		struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(g->port_lo);
+		memcpy(&sin->sin_addr, g->addr, 4);
+		sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(g->port_lo);
+		memcpy(&sin6->sin6_addr, g->addr, 16);
+		sin6->sin6_scope_id = scope;	/* link-local kept */
+		sl = sizeof(*sin6);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sl) == -1) {
+		audit->error = errno;
+		reply_set(reply, id, errno, "bind failed");
+		return 0;
+	}
+	/* S48, S50: re-read what the kernel now holds; the caller keeps a
+	 * copy of the socket and may have changed options meanwhile. */
+	if (!bound_as_asked(fd, &ss, sl) || reuse_refused(fd, g->kind, &why)) {
+		(void)shutdown(fd, SHUT_RDWR);	/* unusable, not unbound */
+		audit->error = EINVAL;
+		reply_set(reply, id, EINVAL, "the socket changed during bind");
+		return 0;
+	}
+	/* S49: a TCP grant is a listener, never a privileged source port. */
+	if (g->kind == PH_GRANT_TCP && listen(fd, (int)backlog) == -1) {
+		audit->error = errno;
+		reply_set(reply, id, errno, "listen failed");
+		return 0;
+	}
+	audit->granted = 1;
+	reply_set(reply, id, 0, "granted");
+	return 0;
+}
+
+/*
+ * Create a raw or packet socket.  With PH_BROKER_SETFSUID the socket is
+ * made under the caller's fsuid and fsgid, so it carries the caller's
+ * identity (S47, kernel-facts V11); setfsuid() cannot fail visibly, so
+ * the value is read back.
+ */
+static int
+make_socket(const struct ph_requester *who, int flags, int domain, int type,
+    int protocol)
+{
+	uid_t	ou = 0;
+	gid_t	og = 0;
+	int	fd, e;
+
+	if (flags & PH_BROKER_SETFSUID) {
+		og = (gid_t)setfsgid(who->gid);
+		ou = (uid_t)setfsuid(who->uid);
+		if ((uid_t)setfsuid(who->uid) != who->uid ||
+		    (gid_t)setfsgid(who->gid) != who->gid) {
+			(void)setfsuid(ou);
+			(void)setfsgid(og);
+			return -EPERM;
+		}
+	}
+	fd = socket(domain, type | SOCK_CLOEXEC, protocol);
+	e = errno;
+	if (flags & PH_BROKER_SETFSUID) {
+		(void)setfsuid(ou);
+		(void)setfsgid(og);
+	}
+	return fd == -1 ? -e : fd;
+}
+
+static int
+do_open(const struct ph_policy *pol, const struct ph_requester *who,
+    int flags, const struct ph_grant *g, uint32_t id,
+    struct ph_msg_reply *reply, int *ret_fd, struct ph_audit *audit)
+{
+	struct sockaddr_ll	sll;
+	struct ifreq		ifr;
+	char			rule[160];
+	int			line = 0, fd = -1, e;
+
+	(void)ph__grant_format(g, audit->request, sizeof(audit->request));
+	if (!ph_policy_check(pol, who, g, &line, rule, sizeof(rule))) {
+		audit->error = EACCES;
+		(void)snprintf(audit->rule, sizeof(audit->rule),
+		    "no rule in %s", ph_policy_file(pol));
+		reply_set(reply, id, EACCES, "denied by the porthole policy");
+		return 0;
+	}
+	rule_text(audit, pol, line, rule);
+	switch (g->kind) {
+	case PH_GRANT_RAW4:
+		fd = make_socket(who, flags, AF_INET, SOCK_RAW, g->protocol);
+		break;
+	case PH_GRANT_RAW6:
+		fd = make_socket(who, flags, AF_INET6, SOCK_RAW, g->protocol);
+		break;
+	default:
+		fd = make_socket(who, flags, AF_PACKET, SOCK_RAW,
+		    htons(ETH_P_ALL));
+		if (fd < 0)
+			break;
+		/* The interface index by ioctl: no name service (S55). */
+		memset(&ifr, 0, sizeof(ifr));
+		memcpy(ifr.ifr_name, g->ifname, strlen(g->ifname) + 1);
+		memset(&sll, 0, sizeof(sll));
+		if (ioctl(fd, SIOCGIFINDEX, &ifr) == -1) {
+			e = errno;
+			(void)close(fd);
+			fd = -e;
+			break;
+		}
+		sll.sll_family = AF_PACKET;
+		sll.sll_protocol = htons(ETH_P_ALL);
+		sll.sll_ifindex = ifr.ifr_ifindex;
+		if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == -1) {
+			e = errno;
+			(void)close(fd);
+			fd = -e;
+		}
+		break;
+	}
+	if (fd < 0) {
+		audit->error = -fd;
+		reply_set(reply, id, -fd, "cannot create the socket");
+		return 0;
+	}
+	audit->granted = 1;
+	reply_set(reply, id, 0, "granted");
+	*ret_fd = fd;
+	return 0;
+}
+
+/*
+ * ph_broker_handle() - see priv.h.  Decode first; a malformed message
+ * or an fd where none belongs (or none where one must be) drops the
+ * client (S71, S40); anything well-formed gets an answer.
+ */
+int
+ph_broker_handle(const struct ph_policy *pol, const struct ph_requester *who,
+    int flags, const void *buf, size_t n, int fd,
+    struct ph_msg_reply *reply, int *ret_fd, struct ph_audit *audit)
+{
+	struct ph_grant	g;
+	uint32_t	id = 0, backlog = 0, scope = 0;
+	uint16_t	type = 0;
+	int		r;
+
+	memset(audit, 0, sizeof(*audit));
+	*ret_fd = -1;
+	r = ph__req_decode(buf, n, &type, &id, &g, &backlog, &scope);
+	if (r == -EPROTONOSUPPORT) {
+		(void)snprintf(audit->request, sizeof(audit->request),
+		    "unsupported protocol version");
+		audit->error = EPROTONOSUPPORT;
+		reply_set(reply, 0, EPROTONOSUPPORT,
+		    "protocol version not supported");
+		ph_fd_close(&fd);
+		return 0;
+	}
+	if (r < 0 || (type == PH_MSG_BIND) != (fd >= 0)) {
+		(void)snprintf(audit->request, sizeof(audit->request),
+		    "malformed request");
+		audit->error = EBADMSG;
+		ph_fd_close(&fd);
+		return -EBADMSG;
+	}
+	if (who->uid == (uid_t)-1 || who->gid == (gid_t)-1) {
+		ph_fd_close(&fd);	/* S37, S19: unknown is denied */
+		return -EPROTO;
+	}
+	if (type == PH_MSG_BIND)
+		r = do_bind(pol, who, &g, backlog, scope, fd, id, reply, audit);
+	else
+		r = do_open(pol, who, flags, &g, id, reply, ret_fd, audit);
+	ph_fd_close(&fd);		/* our copy; the caller keeps its own */
+	return r;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * priv.h - the broker's one request handler, shared by portholed and
+ * porthole-helper, and the privilege tools both use.
+ *
+ * Runs as: root, or the daemon's user with CAP_NET_BIND_SERVICE (and
+ * CAP_NET_RAW when the policy grants raw or packet sockets).
+ */
+#ifndef PH_PRIV_H
+#define PH_PRIV_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+#include "policy.h"
+#include "proto.h"
+
+/* What one request did, for the audit log (S58): plain ASCII. */
+struct ph_audit {
+	char	request[80];	/* "tcp:127.0.0.1:80" or "bind: malformed" */
+	char	rule[200];	/* "FILE:LINE: allow user alice tcp:80" */
+	int	granted;
+	int	error;		/* positive errno, 0 on success */
+};
+
+#define PH_BROKER_SETFSUID	0x01	/* create sockets with the caller's
+					   fsuid (needs CAP_SETUID: helper) */
+
+/*
+ * Handle one request of n bytes from `who`, with `fd` (consumed: always
+ * closed) the fd that came with it or -1.  Fills *reply and sets *ret_fd
+ * to a new O_CLOEXEC fd to send with it, or -1.  Returns 0 when a reply
+ * is to be sent (granted or not), or -EBADMSG / -EPROTO when the client
+ * broke the protocol and must be dropped without a reply.  *audit is
+ * always filled.
+ */
+int	ph_broker_handle(const struct ph_policy *pol,
+	    const struct ph_requester *who, int flags, const void *buf,
+	    size_t n, int fd, struct ph_msg_reply *reply, int *ret_fd,
+	    struct ph_audit *audit);
+
+/* Start-up hygiene for privileged programs (S2-S10): see privdrop.c. */
+void	ph_priv_sanitize(int keep_fd);
+/* Drop to uid/gid with no groups, keeping exactly the capabilities in
+ * `caps` (a bit mask of CAP_* numbers; 0 for none), NO_NEW_PRIVS, then
+ * verify everything (S12-S14).  Dies on any failure. */
+void	ph_priv_drop(uid_t uid, gid_t gid, unsigned long long caps);
+/* Raise the permitted capabilities `caps` into the effective set. */
+int	ph_priv_raise(unsigned long long caps);
+/* Print "prog: msg" on stderr (plain write(2), S3) and _exit(code). */
+void	ph_priv_die(const char *msg, int err) __attribute__((noreturn));
+extern const char *ph_priv_prog;
+
+#endif /* PH_PRIV_H */

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * broker.c - the client side of the broker protocol: ph_bind(), ph_open()
+ * and their kept-connection forms.  The daemon is asked first; without
+ * it, the helper is run with a socketpair on fd 3.  The answer is
+ * authenticated before it is used: the daemon must be root (S28), the
+ * helper is the program we executed, and a returned fd must be what was
+ * asked for.
+ *
+ * PORTHOLE_SOCKET and PORTHOLE_HELPER, read with secure_getenv() on this
+ * unprivileged side only, point tests at another daemon or helper; the
+ * daemon is still required to be root.
+ */
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "porthole.h"
+#include "internal.h"
+#include "grant.h"
+#include "paths.h"
+#include "proto.h"
+
+#define REPLY_TIMEOUT	10	/* seconds a broker may take to answer */
+#define HELPER_FD	3	/* where porthole-helper finds its channel */
+
+static uint32_t
+next_id(void)
+{
+	static _Atomic uint32_t	id = 1;
+
+	return id++;
+}
+
+/* The daemon's socket path: compiled in, or PORTHOLE_SOCKET for tests. */
+static const char *
+daemon_path(void)
+{
+	const char	*p = secure_getenv("PORTHOLE_SOCKET");
+
+	return p != NULL && p[0] == '/' ? p : PH_BROKER_SOCK;
+}
+
+static const char *
+helper_path(void)
+{
+	const char	*p = secure_getenv("PORTHOLE_HELPER");
+
+	return p != NULL && p[0] == '/' ? p : PH_HELPER_PATH;
+}
+
+/*
+ * ph_broker_connect() - connect to portholed, which must be root: the
+ * listening socket's credentials are root's even after the daemon has
+ * dropped to its own user, since they were captured at listen() (S28).
+ * Returns a new O_CLOEXEC SOCK_SEQPACKET fd with a receive timeout.
+ */
+PH_EXPORT int
+ph_broker_connect(void)
+{
+	struct ph_allow	*root = NULL;
+	struct timeval	 tv = { REPLY_TIMEOUT, 0 };
+	int		 fd, r;
+
+	if ((r = ph_allow_new(&root)) < 0)
+		return r;
+	if ((r = ph_allow_uid(root, 0)) < 0) {
+		ph_allow_free(root);
+		return r;
+	}
+	fd = ph_connect(daemon_path(), PH_SOCK_SEQPACKET, root, NULL);
+	ph_allow_free(root);
+	if (fd < 0)
+		return fd;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1) {
+		r = -errno;
+		ph__fd_close(&fd);
+		return r;
+	}
+	return fd;
+}
+
+/*
+ * Send one request (with `fd`, borrowed, or -1) and read the reply and at
+ * most `want_fds` fds.  Returns the broker's answer (0 or -errno), or a
+ * transport error; *ret_fd gets a received fd.
+ */
+static int
+transact(int conn, const void *req, size_t len, int fd, uint32_t id,
+    int want_fds, int *ret_fd, char *reason, size_t reasonlen)
+{
+	char		buf[PH_MSG_MAX];
+	size_t		nfds = (size_t)want_fds;
+	ssize_t		n;
+	int		got = -1, error = 0, r;
+
+	n = ph_send_fds(conn, req, len, fd >= 0 ? &fd : NULL, fd >= 0);
+	if (n < 0)
+		return (int)n;
+	n = ph_recv_fds(conn, buf, sizeof(buf), &got, &nfds);
+	if (n == 0)
+		return -ECONNRESET;
+	if (n < 0)
+		return n == -EAGAIN ? -ETIMEDOUT : (int)n;
+	if (nfds == 0)
+		got = -1;
+	if ((r = ph__reply_decode(buf, (size_t)n, id, &error, reason,
+	    reasonlen)) < 0) {
+		ph__fd_close(&got);
+		return r;
+	}
+	if (error != 0 || (want_fds && got < 0)) {
+		ph__fd_close(&got);
+		return error != 0 ? -error : -EPROTO;
+	}
+	if (ret_fd != NULL)
+		*ret_fd = got;
+	else
+		ph__fd_close(&got);
+	return 0;
+}
+
+/*
+ * Run porthole-helper with one end of a SOCK_SEQPACKET socketpair on fd
+ * 3, an empty environment and nothing else open (all our fds are
+ * O_CLOEXEC).  Returns the other end and the helper's pid.
+ */
+static int
+helper_start(pid_t *ret_pid)
+{
+	posix_spawn_file_actions_t	 fa;
+	char				*argv[] = { "porthole-helper", NULL };
+	char				*envp[] = { NULL };
+	int				 sp[2] = { -1, -1 }, hi = -1, r;
+	pid_t				 pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+		return -errno;
+	/* Keep the child's end off fd 3 itself: dup2(3, 3) would leave
+	 * O_CLOEXEC set and the helper without its channel. */
+	if ((hi = fcntl(sp[1], F_DUPFD_CLOEXEC, HELPER_FD + 1)) == -1) {
+		r = -errno;
+		goto out;
+	}
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0) {
+		r = -r;
+		goto out;
+	}
+	r = posix_spawn_file_actions_adddup2(&fa, hi, HELPER_FD);
+	if (r == 0)
+		r = posix_spawn(&pid, helper_path(), &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r != 0) {
+		r = -r;
+		goto out;
+	}
+	*ret_pid = pid;
+	r = sp[0];
+	sp[0] = -1;
+ out:
+	ph__fd_close(&sp[0]);
+	ph__fd_close(&sp[1]);
+	ph__fd_close(&hi);
+	return r;
+}
+
+static void
+helper_reap(pid_t pid)
+{
+	int	st;
+
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+}
+
+/* One request to the daemon (conn or a new connection), else the helper. */
+static int
+ask(int conn, int flags, const void *req, size_t len, int fd, uint32_t id,
+    int want_fds, int *ret_fd, char *reason, size_t reasonlen)
+{
+	pid_t	pid;
+	int	c = conn, r = -ENOENT, tried = 0;
+
+	if (conn >= 0)
+		return transact(conn, req, len, fd, id, want_fds, ret_fd,
+		    reason, reasonlen);
+	if (!(flags & PH_BROKER_HELPER) || (flags & PH_BROKER_DAEMON)) {
+		c = ph_broker_connect();
+		if (c >= 0) {
+			r = transact(c, req, len, fd, id, want_fds, ret_fd,
+			    reason, reasonlen);
+			ph__fd_close(&c);
+			return r;
+		}
+		r = c;
+		tried = 1;
+		/* Only "no daemon here" falls back; a daemon that is not
+		 * root (-EPERM) is an attack, not an absence. */
+		if ((flags & PH_BROKER_DAEMON) || (r != -ENOENT &&
+		    r != -ECONNREFUSED))
+			return r;
+	}
+	if ((c = helper_start(&pid)) < 0)
+		return tried ? r : c;
+	r = transact(c, req, len, fd, id, want_fds, ret_fd, reason,
+	    reasonlen);
+	ph__fd_close(&c);
+	helper_reap(pid);
+	return r;
+}
+
+PH_EXPORT int
+ph_broker_bind(int conn, int fd, const struct sockaddr *addr, socklen_t len,
+    int backlog, int flags, char *reason, size_t reasonlen)
+{
+	struct ph_msg_bind	m;
+	uint32_t		id = next_id();
+
+	if (flags & ~(PH_BROKER_DAEMON | PH_BROKER_HELPER))
+		return -EINVAL;
+	if (fd < 0 || addr == NULL || backlog < 0 || backlog > 4096)
+		return -EINVAL;
+	if (reason != NULL && reasonlen > 0)
+		reason[0] = '\0';
+	memset(&m, 0, sizeof(m));
+	ph__hdr_init(&m.hdr, PH_MSG_BIND, sizeof(m), id);
+	m.backlog = (uint32_t)backlog;
+	if (addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in	*sin = (const void *)addr;
+
+		m.family = AF_INET;
+		memcpy(m.addr, &sin->sin_addr, 4);
+		m.port = ntohs(sin->sin_port);
+	} else if (addr->sa_family == AF_INET6 &&
+	    len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6	*sin6 = (const void *)addr;
+
+		m.family = AF_INET6;
+		memcpy(m.addr, &sin6->sin6_addr, 16);
+		m.port = ntohs(sin6->sin6_port);
+		m.scope_id = sin6->sin6_scope_id;
+	} else
+		return -EINVAL;
+	if (m.port == 0)
+		return -EINVAL;
+	return ask(conn, flags, &m, sizeof(m), fd, id, 0, NULL, reason,
+	    reasonlen);
+}
+
+/* Is `fd` the socket we asked for (S28: never trust a returned fd)? */
+static int
+fd_matches(int fd, const struct ph_grant *g)
+{
+	struct ph_fdinfo	fi;
+
+	if (ph_fd_info(fd, &fi) < 0 || fi.kind != PH_FD_SOCKET ||
+	    fi.type != SOCK_RAW)
+		return 0;
+	switch (g->kind) {
+	case PH_GRANT_RAW4:
+		return fi.family == AF_INET && fi.protocol == g->protocol;
+	case PH_GRANT_RAW6:
+		return fi.family == AF_INET6 && fi.protocol == g->protocol;
+	default:
+		return fi.family == AF_PACKET;
+	}
+}
+
+PH_EXPORT int
+ph_broker_open(int conn, const char *spec, int flags, char *reason,
+    size_t reasonlen)
+{
+	struct ph_msg_open	m;
+	struct ph_grant		g;
+	uint32_t		id = next_id();
+	int			fd = -1, r;
+
+	if (flags & ~(PH_BROKER_DAEMON | PH_BROKER_HELPER))
+		return -EINVAL;
+	if (spec == NULL || ph__grant_parse(spec, strlen(spec), 0, &g) < 0 ||
+	    (g.kind != PH_GRANT_RAW4 && g.kind != PH_GRANT_RAW6 &&
+	    g.kind != PH_GRANT_PACKET))
+		return -EINVAL;
+	if (reason != NULL && reasonlen > 0)
+		reason[0] = '\0';
+	memset(&m, 0, sizeof(m));
+	ph__hdr_init(&m.hdr, PH_MSG_OPEN, sizeof(m), id);
+	m.kind = (uint32_t)g.kind;
+	if (g.kind == PH_GRANT_PACKET)
+		memcpy(m.ifname, g.ifname, strlen(g.ifname) + 1);
+	else
+		m.protocol = (uint32_t)g.protocol;
+	if ((r = ask(conn, flags, &m, sizeof(m), -1, id, 1, &fd, reason,
+	    reasonlen)) < 0)
+		return r;
+	if (!fd_matches(fd, &g)) {
+		ph__fd_close(&fd);
+		return -EPROTO;
+	}
+	return fd;
+}
+
+/*
+ * ph_bind() - see porthole.h.  The real bind() goes first, so a caller
+ * with the privilege (or a port above ip_unprivileged_port_start) never
+ * talks to a broker; only EACCES on an inet socket goes further.
+ */
+PH_EXPORT int
+ph_bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int	r;
+
+	if (bind(fd, addr, len) == 0)
+		return 0;
+	if (errno != EACCES || addr == NULL || (addr->sa_family != AF_INET &&
+	    addr->sa_family != AF_INET6))
+		return -errno;
+	r = ph_broker_bind(-1, fd, addr, len, 0, 0, NULL, 0);
+	/* No broker at all: the caller sees what bind() said. */
+	return r == -ENOENT || r == -ECONNREFUSED ? -EACCES : r;
+}
+
+PH_EXPORT int
+ph_open(const char *spec)
+{
+	int	r = ph_broker_open(-1, spec, 0, NULL, 0);
+
+	return r == -ENOENT || r == -ECONNREFUSED ? -EACCES : r;
+}
