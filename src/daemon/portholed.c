@@ -41,6 +41,7 @@
 #include "policy.h"
 #include "priv.h"
 #include "privlog.h"
+#include "grant.h"
 #include "proto.h"
 
 #define MAX_CLIENTS	256
@@ -267,6 +268,40 @@ serve(struct client *c)
 	ph_fd_close(&out);		/* S44: the client's copy is its own */
 }
 
+/*
+ * The primary gid of `user`, from /etc/passwd read directly (S55): the
+ * first line "user:x:uid:gid:..." with a strict decimal gid.  Returns
+ * (gid_t)-1 when there is none.
+ */
+static gid_t
+user_gid(const char *user)
+{
+	FILE		*f;
+	char		 line[1024], *p, *q;
+	unsigned long	 v;
+	size_t		 ulen = strlen(user);
+	gid_t		 gid = (gid_t)-1;
+	int		 field;
+
+	if ((f = fopen("/etc/passwd", "re")) == NULL)
+		return gid;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, user, ulen) != 0 || line[ulen] != ':')
+			continue;
+		/* fields: name, password, uid, gid */
+		for (p = line, field = 0; field < 3 && p != NULL; field++)
+			if ((p = strchr(p, ':')) != NULL)
+				p++;
+		if (p != NULL && (q = strchr(p, ':')) != NULL &&
+		    ph__parse_uint(p, (size_t)(q - p), 0, 4294967294UL, &v)
+		    == 0)
+			gid = (gid_t)v;
+		break;
+	}
+	(void)fclose(f);
+	return gid;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -335,29 +370,8 @@ main(int argc, char **argv)
 	    ph_names_uid(names, user, &uid) < 0)
 		ph_priv_die("unknown --user (not in /etc/passwd)", 0);
 	ph_names_free(names);
-	{
-		/* the user's primary gid, read the same way */
-		FILE	*f = fopen("/etc/passwd", "re");
-		char	 line[1024];
-
-		gid = (gid_t)-1;
-		while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
-			char	*name = strtok(line, ":"), *x, *u, *g;
-
-			if (name == NULL || strcmp(name, user) != 0)
-				continue;
-			x = strtok(NULL, ":");
-			u = strtok(NULL, ":");
-			g = strtok(NULL, ":");
-			if (x != NULL && u != NULL && g != NULL)
-				gid = (gid_t)strtoul(g, NULL, 10);
-			break;
-		}
-		if (f != NULL)
-			(void)fclose(f);
-		if (gid == (gid_t)-1)
-			ph_priv_die("cannot read the --user's group", 0);
-	}
+	if ((gid = user_gid(user)) == (gid_t)-1)
+		ph_priv_die("cannot read the --user's group in /etc/passwd", 0);
 	if (uid == 0)
 		ph_priv_die("--user must not be root", 0);
 
