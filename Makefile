@@ -1,6 +1,6 @@
 # Makefile - porthole.  GNU make; no configure step.  See config.mk for
 # the variables to override.  Targets: all check fuzz bench install
-# install-setuid uninstall clean dist demo analyze.
+# install-setuid install-caps uninstall clean dist demo demo-unix analyze.
 
 include config.mk
 
@@ -162,8 +162,12 @@ check: tests
 bench: all $(BENCH_BINS)
 	@BUILD=$(BUILD) sh bench/run.sh
 
-demo: all $(EXAMPLE_BINS)
-	@BUILD=$(BUILD) sh examples/demo.sh
+# The demo builds its own copy with private paths (examples/demo.sh).
+demo:
+	@sh examples/demo.sh
+
+demo-unix: all $(EXAMPLE_BINS)
+	@BUILD=$(BUILD) sh examples/demo-unix.sh
 
 # Static analysis that CI keeps clean: gcc -fanalyzer and cppcheck.
 analyze: $(BUILD)/paths.h
@@ -247,5 +251,5 @@ dist:
 	git archive --prefix=porthole-$(VERSION)/ -o porthole-$(VERSION).tar.gz HEAD
 
 FORCE:
-.PHONY: all tests check bench demo analyze install install-setuid install-caps \
+.PHONY: all tests check bench demo demo-unix analyze install install-setuid install-caps \
 	uninstall clean dist FORCE

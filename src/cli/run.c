@@ -81,6 +81,9 @@ bind_one(const struct spec *sp, int fd, const struct sockaddr *sa,
 	r = ph_broker_bind(-1, fd, sa, sl, backlog, 0, reason, sizeof(reason));
 	if (r == -EACCES && reason[0] != '\0')
 		die_denied(sp, reason);
+	if (r == -EACCES)	/* no answer: we could not reach a broker */
+		die(EXIT_CANNOT, r, "%s: needs privilege, and portholed at %s "
+		    "cannot be reached", sp->text, PH_BROKER_SOCK);
 	if (r == -ENOENT || r == -ECONNREFUSED)
 		die(EXIT_CANNOT, 0, "%s: needs privilege, and neither "
 		    "portholed (%s) nor porthole-helper (%s) is available",
@@ -164,6 +167,9 @@ open_raw(const struct spec *sp)
 	fd = ph_broker_open(-1, sp->text, 0, reason, sizeof(reason));
 	if (fd == -EACCES && reason[0] != '\0')
 		die_denied(sp, reason);
+	if (fd == -EACCES)
+		die(EXIT_CANNOT, fd, "%s: needs privilege, and portholed at %s "
+		    "cannot be reached", sp->text, PH_BROKER_SOCK);
 	if (fd == -ENOENT || fd == -ECONNREFUSED)
 		die(EXIT_CANNOT, 0, "%s: needs privilege, and neither "
 		    "portholed (%s) nor porthole-helper (%s) is available",

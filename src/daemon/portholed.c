@@ -149,13 +149,18 @@ activation_fd(const char *path)
 	return 3;
 }
 
-/* Make the run directory: root's, 0755, not writable by others. */
+/*
+ * Make the run directory: root's, 0755 (our umask is 077 by now, so the
+ * mode is set through an fd of the new directory), not writable by
+ * others, and searchable by everyone: the socket in it is for all users.
+ */
 static void
 make_rundir(const char *path)
 {
-	char	dir[PATH_MAX];
-	char	*slash;
-	int	r;
+	struct stat	 st;
+	char		 dir[PATH_MAX];
+	char		*slash;
+	int		 fd = -1, r;
 
 	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
 		ph_priv_die("socket path too long", 0);
@@ -163,11 +168,19 @@ make_rundir(const char *path)
 		ph_priv_die("the socket path must be absolute, in a directory",
 		    0);
 	*slash = '\0';
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+	if (mkdir(dir, 0755) == 0) {
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd == -1 || fchmod(fd, 0755) == -1)
+			ph_priv_die("cannot set the run directory's mode", errno);
+		ph_fd_close(&fd);
+	} else if (errno != EEXIST)
 		ph_priv_die("cannot make the run directory", errno);
 	if ((r = ph_dir_check_path(dir, 0)) < 0)
 		ph_priv_die("the run directory is not safe (owned by root "
 		    "or us, not writable by others)", r);
+	if (stat(dir, &st) == -1 || (st.st_mode & 0005) != 0005)
+		ph_priv_die("the run directory is not searchable by other "
+		    "users (it needs mode 0755)", 0);
 }
 
 static void
