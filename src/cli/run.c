@@ -94,14 +94,15 @@ bind_one(const struct spec *sp, int fd, const struct sockaddr *sa,
 /*
  * An inet SPEC: the caller's own socket, bound in place.  No address:
  * IPv6 any with IPV6_V6ONLY off (both families, as systemd does), or
- * IPv4 any where there is no IPv6.
+ * IPv4 any where there is no IPv6.  An IPv6 address, [::] included, is
+ * that family only (IPV6_V6ONLY on), which is what `porthole check` asks.
  */
 static int
 open_inet(const struct spec *sp, int backlog)
 {
 	struct sockaddr_in6	sin6;
 	struct sockaddr_in	sin;
-	int			fd = -1, type, zero = 0, one = 1, r;
+	int			fd = -1, type, v6only, one = 1, r, six = 0;
 
 	type = (sp->g.kind == PH_GRANT_TCP ? SOCK_STREAM : SOCK_DGRAM) |
 	    SOCK_CLOEXEC;
@@ -109,19 +110,21 @@ open_inet(const struct spec *sp, int backlog)
 		fd = socket(AF_INET6, type, 0);
 		if (fd == -1 && sp->g.family == AF_INET6)
 			return -errno;
+		six = fd >= 0;
 	}
-	if (fd >= 0) {
+	if (six) {
 		memset(&sin6, 0, sizeof(sin6));
 		sin6.sin6_family = AF_INET6;
 		sin6.sin6_port = htons(sp->g.port_lo);
-		if (sp->g.family == AF_INET6)
-			memcpy(&sin6.sin6_addr, sp->g.addr, 16);
-		else if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
-		    sizeof(zero)) == -1) {
+		memcpy(&sin6.sin6_addr, sp->g.addr, 16);  /* zeros: any */
+		v6only = sp->g.family == AF_INET6;
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+		    sizeof(v6only)) == -1) {
 			r = -errno;
 			goto fail;
 		}
 	} else {
+		/* No IPv6 here: the socket, and so the address, is IPv4. */
 		if ((fd = socket(AF_INET, type, 0)) == -1)
 			return -errno;
 		memset(&sin, 0, sizeof(sin));
@@ -135,11 +138,11 @@ open_inet(const struct spec *sp, int backlog)
 		r = -errno;
 		goto fail;
 	}
-	if (sp->g.family == AF_INET)
-		r = bind_one(sp, fd, (struct sockaddr *)&sin, sizeof(sin),
+	if (six)
+		r = bind_one(sp, fd, (struct sockaddr *)&sin6, sizeof(sin6),
 		    backlog);
 	else
-		r = bind_one(sp, fd, (struct sockaddr *)&sin6, sizeof(sin6),
+		r = bind_one(sp, fd, (struct sockaddr *)&sin, sizeof(sin),
 		    backlog);
 	if (r < 0)
 		goto fail;

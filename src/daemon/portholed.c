@@ -418,7 +418,7 @@ main(int argc, char **argv)
 		caps |= 1ULL << CAP_NET_RAW;
 	ph_priv_drop(uid, gid, caps);
 	ph_log(LOG_NOTICE, "listening on %s as uid %u with %s", sock,
-	    (unsigned)uid, (caps >> CAP_NET_RAW) & 1 ?
+	    (unsigned)getuid(), (caps >> CAP_NET_RAW) & 1 ?
 	    "CAP_NET_BIND_SERVICE and CAP_NET_RAW" : "CAP_NET_BIND_SERVICE");
 
 	for (i = 0; i < MAX_CLIENTS; i++)

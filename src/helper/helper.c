@@ -88,8 +88,10 @@ main(int argc, char *argv[])
 	setuid_mode = geteuid() == 0 && caller != 0;
 	/* S10: NO_NEW_PRIVS or a user namespace silently disables setuid
 	 * and file capabilities: then there is nothing we can do. */
+	/* S14: look at the permitted set only; nothing is effective until
+	 * the one act below. */
 	if (!setuid_mode && geteuid() != 0 &&
-	    ph_priv_raise(1ULL << CAP_NET_BIND_SERVICE) < 0)
+	    !(ph_priv_permitted() & (1ULL << CAP_NET_BIND_SERVICE)))
 		ph_priv_die("not privileged: install with 'make "
 		    "install-setuid' or 'make install-caps'", 0);
 	ph_log_open("porthole-helper", 0);
@@ -117,11 +119,12 @@ main(int argc, char *argv[])
 	}
 
 	/* 3. The one privileged act (caps raised only around it). */
-	if (!setuid_mode && geteuid() != 0)
-		(void)ph_priv_raise(CAPS_WANTED);	/* +p may lack NET_RAW */
+	if (!setuid_mode && geteuid() != 0 &&
+	    ph_priv_raise(ph_priv_permitted() & CAPS_WANTED) < 0)
+		ph_priv_die("cannot raise the permitted capabilities", 0);
 	r = ph_broker_handle(pol, &who, setuid_mode ? PH_BROKER_SETFSUID : 0,
 	    buf, (size_t)n, fd, &reply, &out, &audit);
-	ph_log_audit(&audit, &who, getpid());
+	ph_log_audit(&audit, &who, getppid());	/* the caller's pid */
 
 	/* 4. Drop for good and verify, then answer (S12-S14, S34). */
 	ph_priv_drop(caller, cgid, 0);

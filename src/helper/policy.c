@@ -27,6 +27,10 @@
  *   - (uid_t)-1 and (gid_t)-1 can never appear in a rule (S37), and a
  *     requester with either is denied everything.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* O_PATH, reallocarray(); also for builds by hand */
+#endif
+
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -214,7 +218,7 @@ read_all(int fd, size_t max, char **ret_buf, size_t *ret_len)
 
 	for (;;) {
 		if (len == cap) {
-			if (cap > max) {	/* read max + 1 bytes: too big */
+			if (cap > max) {	/* got max + 1: too big */
 				r = -EFBIG;
 				goto out;
 			}
@@ -1088,8 +1092,10 @@ in_groups(const struct ph_requester *who, int sorted, gid_t gid)
  * never covers the wildcard, S50) allows it.  Returns 1 with the rule's
  * line in *ret_line and "allow user alice tcp:80-90" (the grant that
  * matched, canonical) in rule; 0 when denied, with *ret_line 0 and rule
- * empty; -EINVAL (also a denial) for NULL arguments or groups NULL with
- * ngroups > 0.  A requester whose uid or primary gid is (uid_t)-1 /
+ * empty.  Bad arguments (NULL p, who or req; groups NULL with ngroups
+ * > 0) are a denial too, returned as 0 and never as a negative errno:
+ * callers test `if (!ph_policy_check(...))`, so a nonzero error would
+ * read as an allow (S19).  A requester whose uid or primary gid is (uid_t)-1 /
  * (gid_t)-1 is denied everything (S19, S37).  ret_line and rule may be
  * NULL.  Read-only on p: thread-safe.  O(rules * (grants + log groups)).
  */
@@ -1108,7 +1114,7 @@ ph_policy_check(const struct ph_policy *p, const struct ph_requester *who,
 		rule[0] = '\0';
 	if (p == NULL || who == NULL || req == NULL ||
 	    (who->groups == NULL && who->ngroups > 0))
-		return -EINVAL;
+		return 0;		/* fail closed, never < 0 (S19) */
 	if (who->uid == (uid_t)-1 || who->gid == (gid_t)-1)
 		return 0;
 	sorted = groups_sorted(who->groups, who->ngroups);

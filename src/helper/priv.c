@@ -153,10 +153,13 @@ is_any6(const unsigned char *a)
  */
 static int
 check_bind(const struct ph_policy *pol, const struct ph_requester *who,
-    int fd, const struct ph_grant *req, int *line, char *rule, size_t rl)
+    int fd, const struct ph_grant *req, int *line, char *rule, size_t rl,
+    int *ret_v6only)
 {
 	struct ph_grant	q = *req, v4;
 
+	*ret_v6only = req->family == AF_INET6 ?
+	    sockopt_on(fd, IPPROTO_IPV6, IPV6_V6ONLY) : -1;
 	if (q.family == AF_INET6 && is_v4mapped(q.addr)) {
 		q.family = AF_INET;
 		memmove(q.addr, q.addr + 12, 4);
@@ -164,8 +167,7 @@ check_bind(const struct ph_policy *pol, const struct ph_requester *who,
 	}
 	if (!ph_policy_check(pol, who, &q, line, rule, rl))
 		return 0;
-	if (q.family == AF_INET6 && is_any6(q.addr) &&
-	    sockopt_on(fd, IPPROTO_IPV6, IPV6_V6ONLY) == 0) {
+	if (q.family == AF_INET6 && is_any6(q.addr) && *ret_v6only == 0) {
 		v4 = q;
 		v4.family = AF_INET;
 		memset(v4.addr, 0, sizeof(v4.addr));
@@ -211,7 +213,7 @@ do_bind(const struct ph_policy *pol, const struct ph_requester *who,
 	socklen_t		 sl;
 	const char		*why = "";
 	char			 rule[160];
-	int			 line = 0;
+	int			 line = 0, v6only = -1;
 
 	if ((g->kind = socket_kind(fd, g->family, &why)) == 0 ||
 	    !socket_fresh(fd, g->family, &why) ||
@@ -225,7 +227,7 @@ do_bind(const struct ph_policy *pol, const struct ph_requester *who,
 	if (g->kind == PH_GRANT_TCP || g->kind == PH_GRANT_UDP)
 		(void)ph__grant_format(g, audit->request,
 		    sizeof(audit->request));
-	if (!check_bind(pol, who, fd, g, &line, rule, sizeof(rule))) {
+	if (!check_bind(pol, who, fd, g, &line, rule, sizeof(rule), &v6only)) {
 		audit->error = EACCES;
 		(void)snprintf(audit->rule, sizeof(audit->rule),
 		    "no rule in %s", ph_policy_file(pol));
@@ -256,18 +258,33 @@ do_bind(const struct ph_policy *pol, const struct ph_requester *who,
 		reply_set(reply, id, errno, "bind failed");
 		return 0;
 	}
-	/* S48, S50: re-read what the kernel now holds; the caller keeps a
-	 * copy of the socket and may have changed options meanwhile. */
-	if (!bound_as_asked(fd, &ss, sl) || reuse_refused(fd, g->kind, &why)) {
-		(void)shutdown(fd, SHUT_RDWR);	/* unusable, not unbound */
-		audit->error = EINVAL;
-		reply_set(reply, id, EINVAL, "the socket changed during bind");
-		return 0;
-	}
-	/* S49: a TCP grant is a listener, never a privileged source port. */
+	/*
+	 * S49: a TCP grant is a listener, never a privileged source port,
+	 * on every path from here on, the failing ones included: a bound
+	 * socket cannot be unbound, but a listening one cannot connect().
+	 */
 	if (g->kind == PH_GRANT_TCP && listen(fd, (int)backlog) == -1) {
 		audit->error = errno;
 		reply_set(reply, id, errno, "listen failed");
+		return 0;
+	}
+	/*
+	 * S48, S50: re-read what the kernel now holds; the caller keeps a
+	 * copy of the socket and may have changed options meanwhile.
+	 * IPV6_V6ONLY cannot change after bind(), so the value read now is
+	 * the one that counts, and it must be the one the policy was asked
+	 * about.  A race found here is refused and logged; the socket stays
+	 * bound (and listening, for TCP), which is the residual risk of
+	 * binding a socket the caller holds (S48).
+	 */
+	if (!bound_as_asked(fd, &ss, sl) || reuse_refused(fd, g->kind, &why) ||
+	    (g->family == AF_INET6 &&
+	    sockopt_on(fd, IPPROTO_IPV6, IPV6_V6ONLY) != v6only)) {
+		(void)shutdown(fd, SHUT_RDWR);
+		audit->error = EPERM;
+		(void)snprintf(audit->rule, sizeof(audit->rule),
+		    "options changed during bind (raced)");
+		reply_set(reply, id, EPERM, "the socket changed during bind");
 		return 0;
 	}
 	audit->granted = 1;
@@ -392,7 +409,7 @@ ph_broker_handle(const struct ph_policy *pol, const struct ph_requester *who,
 		(void)snprintf(audit->request, sizeof(audit->request),
 		    "unsupported protocol version");
 		audit->error = EPROTONOSUPPORT;
-		reply_set(reply, 0, EPROTONOSUPPORT,
+		reply_set(reply, id, EPROTONOSUPPORT,
 		    "protocol version not supported");
 		ph_fd_close(&fd);
 		return 0;

@@ -45,6 +45,8 @@ void	ph_priv_sanitize(int keep_fd);
  * `caps` (a bit mask of CAP_* numbers; 0 for none), NO_NEW_PRIVS, then
  * verify everything (S12-S14).  Dies on any failure. */
 void	ph_priv_drop(uid_t uid, gid_t gid, unsigned long long caps);
+/* The permitted capability set, as a mask. */
+unsigned long long ph_priv_permitted(void);
 /* Raise the permitted capabilities `caps` into the effective set. */
 int	ph_priv_raise(unsigned long long caps);
 /* Print "prog: msg" on stderr (plain write(2), S3) and _exit(code). */

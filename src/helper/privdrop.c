@@ -125,6 +125,17 @@ cap_set(unsigned long long eff, unsigned long long prm)
 	return (int)syscall(SYS_capset, &h, d);	/* inheritable: 0 */
 }
 
+/* ph_priv_permitted() - the permitted set, or 0 if it cannot be read. */
+unsigned long long
+ph_priv_permitted(void)
+{
+	struct __user_cap_data_struct	d[2];
+
+	if (cap_get(d) == -1)
+		return 0;
+	return d[0].permitted | ((unsigned long long)d[1].permitted << 32);
+}
+
 /* ph_priv_raise() - copy `caps` from permitted to effective. */
 int
 ph_priv_raise(unsigned long long caps)

@@ -129,13 +129,20 @@ ph__req_decode(const void *buf, size_t n, uint16_t *ret_type,
 	uint32_t	backlog = 0, scope = 0;
 	int		r;
 
-	if (n < sizeof(struct ph_hdr) || n > sizeof(m))
+	if (n < sizeof(struct ph_hdr) || n > PH_MSG_MAX)
 		return -EBADMSG;
-	memcpy(&m, buf, n);		/* aligned copy; n <= sizeof(m) */
+	memcpy(&m.h, buf, sizeof(m.h));	/* aligned copy of the header */
 	if (m.h.len != n || m.h.reserved != 0)
 		return -EBADMSG;
-	if (m.h.version != PH_PROTO_VERSION)
+	/* Another version may have other sizes: answer it, with its id,
+	 * before any size of ours applies (S75). */
+	if (m.h.version != PH_PROTO_VERSION) {
+		*ret_id = m.h.id;
 		return -EPROTONOSUPPORT;
+	}
+	if (n > sizeof(m))
+		return -EBADMSG;
+	memcpy(&m, buf, n);		/* n <= sizeof(m) */
 	switch (m.h.type) {
 	case PH_MSG_BIND:
 		if (n != sizeof(m.b))

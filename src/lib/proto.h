@@ -71,7 +71,8 @@ void	ph__hdr_init(struct ph_hdr *h, uint16_t type, uint32_t len,
  * type, version, reserved and padding fields zero, every field in range.
  * On success 0, *ret_type, the request as a single-port grant in *ret_g
  * (family set, wildcard address included) and the bind backlog/scope in
- * *ret_backlog / *ret_scope; else -EPROTONOSUPPORT (another version:
+ * *ret_backlog / *ret_scope; else -EPROTONOSUPPORT (another version,
+ * with *ret_id set:
  * answerable) or -EBADMSG (anything else: drop the client).  Fuzzed.
  */
 int	ph__req_decode(const void *buf, size_t n, uint16_t *ret_type,
