@@ -25,13 +25,21 @@ lint() {	# page
 }
 
 if command -v mandoc >/dev/null 2>&1; then
-	for page in "$MAN/porthole.1" "$LIB3"; do
+	for page in "$MAN"/*.[1-9]; do
 		ok "mandoc -Tlint -Wwarning $(basename "$page") is silent" \
 		    lint "$page"
 	done
 else
-	skip 2 "mandoc not installed"
+	set -- "$MAN"/*.[1-9]
+	skip $# "mandoc not installed"
 fi
+# House style section 7: the sections every page of a program has.
+for page in "$MAN"/*.1 "$MAN"/*.8; do
+	for sec in SYNOPSIS DESCRIPTION "EXIT STATUS" EXAMPLES \
+	    "SECURITY CONSIDERATIONS"; do
+		ok "$(basename "$page") has $sec" grep -qx ".Sh $sec" "$page"
+	done
+done
 
 # --- The EXAMPLES compile, and run as documented.
 
