@@ -253,3 +253,59 @@ dist:
 FORCE:
 .PHONY: all tests check bench demo demo-unix analyze install install-setuid install-caps \
 	uninstall clean dist FORCE
+
+# --- the policy test, corpus replays and fuzzing (S76) -------------------
+# .SECONDEXPANSION applies to every rule after it: keep this block last.
+
+$(BUILD)/tests/test-policy: tests/unit/test-policy.c tests/tap.h \
+    $(BUILD)/priv/policy.o $(BUILD)/libporthole.a
+	@mkdir -p $(@D)
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-format-truncation -Isrc/helper -Itests \
+	    -fPIE -pie $(ALL_LDFLAGS) -o $@ $< $(BUILD)/priv/policy.o \
+	    $(BUILD)/libporthole.a
+
+# Corpus replays are named test-* so tests/run.sh runs and counts them.
+FUZZ_TARGETS	= policy grant spec proto
+FUZZ_REPLAYS	= $(FUZZ_TARGETS:%=$(BUILD)/tests/test-fuzz-%)
+FUZZ_OBJS_policy = $(BUILD)/priv/policy.o
+FUZZ_OBJS_grant	=
+FUZZ_OBJS_spec	= $(BUILD)/cli/spec.o
+FUZZ_OBJS_proto	=
+.SECONDEXPANSION:
+$(BUILD)/tests/test-fuzz-%: fuzz/fuzz-%.c fuzz/fuzz-main.c \
+    $$(FUZZ_OBJS_$$*) $(BUILD)/libporthole.a
+	@mkdir -p $(@D)
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/helper -Isrc/cli \
+	    -DPH_FUZZ_CORPUS='"fuzz/corpus/$*"' -fPIE -pie $(ALL_LDFLAGS) \
+	    -o $@ fuzz/fuzz-main.c $< $(FUZZ_OBJS_$*) $(BUILD)/libporthole.a
+tests: $(FUZZ_REPLAYS)
+
+FUZZ_CC		?= clang
+FUZZ_TIME	?= 60
+FUZZ_FLAGS	= -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+		  -fno-sanitize-recover=all -Iinclude -Isrc/lib -Isrc/helper \
+		  -Isrc/cli
+FUZZ_SRCS_policy = src/helper/policy.c src/lib/grant.c
+FUZZ_SRCS_grant	= src/lib/grant.c
+FUZZ_SRCS_spec	= src/cli/spec.c src/lib/grant.c
+FUZZ_SRCS_proto	= src/lib/proto.c src/lib/grant.c
+$(BUILD)/fuzz/fuzz-%: fuzz/fuzz-%.c $$(FUZZ_SRCS_$$*) src/lib/grant.h \
+    src/helper/policy.h src/lib/proto.h
+	@mkdir -p $(@D)
+	@$(if $(V),:,echo "  FUZZCC  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS_$*)
+fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(BUILD)/fuzz/corpus-$$t $(BUILD)/fuzz/crash-$$t && \
+	    cp fuzz/corpus/$$t/* $(BUILD)/fuzz/corpus-$$t/ && \
+	    dict=; [ -f fuzz/$$t.dict ] && dict=-dict=fuzz/$$t.dict; \
+	    echo "  FUZZ    $$t ($(FUZZ_TIME) s)"; \
+	    $(BUILD)/fuzz/fuzz-$$t -max_total_time=$(FUZZ_TIME) $$dict \
+	        -artifact_prefix=$(BUILD)/fuzz/crash-$$t/ \
+	        $(BUILD)/fuzz/corpus-$$t >$(BUILD)/fuzz/$$t.log 2>&1 || \
+	        { tail -n 40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+	    tail -n 1 $(BUILD)/fuzz/$$t.log; \
+	done
+.PHONY: fuzz

@@ -226,6 +226,9 @@ ph_broker_bind(int conn, int fd, const struct sockaddr *addr, socklen_t len,
 	struct ph_msg_bind	m;
 	uint32_t		id = next_id();
 
+	if (reason == NULL)
+		reasonlen = 0;
+
 	if (flags & ~(PH_BROKER_DAEMON | PH_BROKER_HELPER))
 		return -EINVAL;
 	if (fd < 0 || addr == NULL || backlog < 0 || backlog > 4096)
@@ -284,6 +287,9 @@ ph_broker_open(int conn, const char *spec, int flags, char *reason,
 	struct ph_grant		g;
 	uint32_t		id = next_id();
 	int			fd = -1, r;
+
+	if (reason == NULL)
+		reasonlen = 0;
 
 	if (flags & ~(PH_BROKER_DAEMON | PH_BROKER_HELPER))
 		return -EINVAL;
