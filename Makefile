@@ -170,7 +170,7 @@ demo-unix: all $(EXAMPLE_BINS)
 	@BUILD=$(BUILD) sh examples/demo-unix.sh
 
 # Static analysis that CI keeps clean: gcc -fanalyzer and cppcheck.
-analyze: $(BUILD)/paths.h
+analyze: $(BUILD)/paths.h all
 	@for f in $(LIB_SRCS) $(CLI_SRCS) $(PRIV_SRCS) $(HELPER_SRCS) \
 	    $(DAEMON_SRCS); do \
 	    $(CC) $(CFLAGS_BASE) $(CFLAGS_WARN) -Werror -fanalyzer \
@@ -182,6 +182,12 @@ analyze: $(BUILD)/paths.h
 	    --suppress=missingIncludeSystem --inline-suppr \
 	    -Iinclude -Isrc/lib -Isrc/helper -I$(BUILD) -D__linux__ \
 	    $(LIB_SRCS) $(CLI_SRCS) $(PRIV_SRCS) $(HELPER_SRCS) $(DAEMON_SRCS)
+	@# S3, S55: nothing that runs privileged calls NSS, locale or dlopen.
+	@$(MAKE) -s $(BUILD)/portholed $(BUILD)/porthole-helper
+	@for b in $(BUILD)/portholed $(BUILD)/porthole-helper; do \
+	    if nm -u $$b | grep -E ' (getpw|getgrnam|getgrgid|getgrent|getgrouplist|initgroups|getaddrinfo|gethostby|dlopen|setlocale|iconv)'; then \
+	        echo "$$b: calls NSS, locale or dlopen"; exit 1; fi; \
+	done
 
 SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
 MAN5	= $(wildcard man/*.5)

@@ -121,12 +121,15 @@ cmd_check(int argc, char **argv)
 	if (user != NULL) {
 		if (getuid() != 0)
 			die(1, 0, "only root may ask for another user");
-		if ((pw = getpwnam(user)) == NULL)
+		pw = getpwnam(user);
+		if (pw == NULL)
 			die(1, 0, "no user '%s'", user);
-		if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ng) < 0)
+		else if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ng) < 0)
 			die(1, 0, "'%s' is in too many groups", user);
-		who.uid = pw->pw_uid;
-		who.gid = pw->pw_gid;
+		else {
+			who.uid = pw->pw_uid;
+			who.gid = pw->pw_gid;
+		}
 	} else {
 		if ((ng = getgroups(MAX_GROUPS, groups)) < 0)
 			die(1, errno, "getgroups");
