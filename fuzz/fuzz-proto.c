@@ -48,7 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    memchr(g.ifname, '\0', sizeof(g.ifname)) == NULL)
 				abort();
 			if (g.kind != PH_GRANT_PACKET &&
-			    (g.protocol < 1 || g.protocol > 255))
+			    (g.protocol < 1 || g.protocol > 254))
 				abort();
 		} else
 			abort();

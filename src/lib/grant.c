@@ -179,12 +179,13 @@ ph__grant_parse(const char *s, size_t len, int flags, struct ph_grant *ret)
 		g.protocol = IPPROTO_ICMPV6;
 	} else if (prefix(s, len, "raw:")) {
 		g.kind = PH_GRANT_RAW4;
-		if (ph__parse_uint(s + 4, len - 4, 1, 255, &v) < 0)
+		/* S46: never IPPROTO_RAW (255), which sends any packet. */
+		if (ph__parse_uint(s + 4, len - 4, 1, 254, &v) < 0)
 			return -EINVAL;
 		g.protocol = (int)v;
 	} else if (prefix(s, len, "raw6:")) {
 		g.kind = PH_GRANT_RAW6;
-		if (ph__parse_uint(s + 5, len - 5, 1, 255, &v) < 0)
+		if (ph__parse_uint(s + 5, len - 5, 1, 254, &v) < 0)
 			return -EINVAL;
 		g.protocol = (int)v;
 	} else if (prefix(s, len, "packet:")) {

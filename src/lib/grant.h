@@ -33,7 +33,7 @@ struct ph_grant {
 	unsigned char	addr[16];	/* network order; IPv4 in the first 4 */
 	uint16_t	port_lo;	/* tcp, udp: 1..65535 */
 	uint16_t	port_hi;	/* == port_lo unless a range */
-	int		protocol;	/* raw: 1..255 */
+	int		protocol;	/* raw: 1..254, never IPPROTO_RAW */
 	char		ifname[PH_GRANT_IFNAMSIZ];	/* packet */
 };
 

@@ -78,7 +78,7 @@ decode_open(const struct ph_msg_open *m, struct ph_grant *g)
 	switch (m->kind) {
 	case PH_OPEN_RAW4:
 	case PH_OPEN_RAW6:
-		if (m->protocol < 1 || m->protocol > 255 ||
+		if (m->protocol < 1 || m->protocol > 254 ||	/* S46 */
 		    !all_zero(m->ifname, sizeof(m->ifname)))
 			return -EBADMSG;
 		g->protocol = (int)m->protocol;

@@ -47,7 +47,7 @@ struct ph_msg_bind {
 struct ph_msg_open {
 	struct ph_hdr	hdr;
 	uint32_t	kind;		/* PH_OPEN_* */
-	uint32_t	protocol;	/* raw: 1..255; packet: 0 (ETH_P_ALL) */
+	uint32_t	protocol;	/* raw: 1..254 (never IPPROTO_RAW); packet: 0 */
 	char		ifname[16];	/* packet: NUL-terminated, else zeros */
 	uint32_t	flags;		/* 0 */
 	uint32_t	reserved;	/* 0 */

@@ -296,7 +296,7 @@ test_grammar_accept(void)
 		{ "allow user alice raw:icmp\n", 1, 1 },
 		{ "allow user alice raw6:icmpv6\n", 1, 1 },
 		{ "allow user alice raw:17\n", 1, 1 },
-		{ "allow user alice raw:255\n", 1, 1 },
+		{ "allow user alice raw:254\n", 1, 1 },
 		{ "allow user alice raw6:58\n", 1, 1 },
 		{ "allow user alice packet:eth0\n", 1, 1 },
 		{ "allow user alice packet:wlp0s20f3.1\n", 1, 1 },
