@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * bench-broker.c - the cost of a privileged bind through the porthole
+ * broker, against the limit and against authbind.  Run as root, with a
+ * portholed running whose policy grants USER 127.0.0.1 TCP ports 80 and
+ * 700-799 (bench/run.sh sets all of that up in a private prefix and
+ * network namespace).
+ *
+ * Mode "bind": one sample is the mean time of `batch` operations.
+ *   limit   root's own socket() + bind(127.0.0.1:PORT) + listen() + close()
+ *   kept    socket() + ph_broker_bind() on a connection made once with
+ *           ph_broker_connect() + close()
+ *   fresh   socket() + ph_broker_bind() with conn -1, a new connection
+ *           to the daemon per call (PORTHOLE_HELPER=/nonexistent, so
+ *           only the daemon can answer) + close()
+ * The limit runs in this process, as root; kept and fresh run in a forked
+ * child that has dropped to USER for good.  The two talk over pipes, but
+ * only between samples: a timed batch holds no pipe traffic.  Ports rotate
+ * through 800-899 (limit) and 700-799 (broker); a listening socket closed
+ * without connections leaves no TIME_WAIT, so no bind is ever refused.
+ * Rows: broker-kept (raw = limit, lib = kept), broker-fresh (raw = limit,
+ * lib = fresh).
+ *
+ * Mode "program": one sample is one whole program run, fork() to
+ * waitpid(), of bench/bind80.c (bind 127.0.0.1:80, listen, exit 0):
+ *   root        BIND80 run directly by root
+ *   authbind    `authbind --deep BIND80` as USER
+ *   run-daemon  `porthole run tcp:127.0.0.1:80 -- BIND80` as USER: the
+ *               unchanged program, given the socket as socket activation
+ *   run-helper  the same with PORTHOLE_SOCKET=/nonexistent, so that
+ *               libporthole runs the setuid porthole-helper
+ *   lib-daemon  BIND80-PH as USER: the program ported to porthole, which
+ *               calls ph_bind() where it called bind()
+ *   lib-helper  the same with PORTHOLE_SOCKET=/nonexistent
+ * Every run forks, makes the same setgroups/setresgid/setresuid calls (to
+ * root's ids for "root") and execs with the same small environment.
+ * Rows: program-authbind (raw = root, lib = authbind; context), and
+ * program-run-daemon, -run-helper, -lib-daemon, -lib-helper (raw =
+ * authbind).  Without AUTHBIND ("-") the last four are against root, and
+ * named .../root.
+ *
+ * Rounds interleave every variant, in an order that rotates and reverses
+ * from round to round, so each variant runs first, last and in between
+ * equally often.  Ratios are medians of per-round ratios (bench.h).
+ *
+ * Usage: bench-broker [-r rounds] [-b batch] -u USER bind
+ *        bench-broker [-r rounds] -u USER program BIND80 BIND80-PH PORTHOLE
+ *            AUTHBIND|-
+ * Output: rows as described in bench.h.
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "porthole.h"
+#include "bench.h"
+
+#define PROG		"bench-broker"
+#define WARMUP		10		/* rounds run first and not recorded */
+#define BACKLOG		128		/* the same listen() backlog for all */
+#define LIMIT_PORT	800		/* root's ports: 800-899 */
+#define BROKER_PORT	700		/* granted ports: 700-799 */
+#define NPORTS		100
+
+/* Bind-mode variants; the child runs everything but V_LIMIT. */
+enum { V_LIMIT, V_KEPT, V_FRESH, NBIND };
+/* Program-mode variants. */
+enum { P_ROOT, P_AUTHBIND, P_RUN_DAEMON, P_RUN_HELPER, P_LIB_DAEMON,
+    P_LIB_HELPER, NPROG };
+
+#define CMD_QUIT	0xff
+
+static uid_t	user_uid;
+static gid_t	user_gid;
+
+/* The variant at position i of round r among n: rotate, then reverse. */
+static int
+round_variant(unsigned int r, int i, int n)
+{
+	int	start = (int)(r % (unsigned int)n);
+
+	if ((r / (unsigned int)n) & 1)
+		return (start + n - i) % n;
+	return (start + i) % n;
+}
+
+static void
+sin_port(struct sockaddr_in *sin, unsigned int port)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)port);
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+}
+
+/* Drop to USER for good: no groups but its own, all three ids. */
+static int
+drop_to(uid_t uid, gid_t gid)
+{
+	if (setgroups(0, NULL) == -1 || setresgid(gid, gid, gid) == -1 ||
+	    setresuid(uid, uid, uid) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+read_full(int fd, void *buf, size_t len)
+{
+	char	*p = buf;
+	ssize_t	 n;
+
+	while (len > 0) {
+		n = read(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+write_full(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * One output row from the paired samples raw[i], lib[i] of round i.
+ * bench_row() sorts its arrays, so it gets copies: the same samples can
+ * be paired again for another row.
+ */
+static void
+paired_row(const char *name, const double *raw, const double *lib,
+    size_t rounds, size_t batch)
+{
+	double	*a, *b, *sc;
+
+	if ((a = calloc(rounds, sizeof(double))) == NULL ||
+	    (b = calloc(rounds, sizeof(double))) == NULL ||
+	    (sc = calloc(rounds, sizeof(double))) == NULL)
+		bench_die(PROG, "calloc", ENOMEM);
+	memcpy(a, raw, rounds * sizeof(double));
+	memcpy(b, lib, rounds * sizeof(double));
+	bench_row(name, a, b, sc, rounds, batch);
+	free(a);
+	free(b);
+	free(sc);
+}
+
+/* ---- mode "bind" ------------------------------------------------------ */
+
+/* One batch of the limit, as root; the mean ns per operation. */
+static double
+batch_limit(size_t batch, unsigned int *port)
+{
+	struct sockaddr_in	sin;
+	uint64_t		t0, t1;
+	size_t			i;
+	int			fd;
+
+	t0 = bench_now();
+	for (i = 0; i < batch; i++) {
+		sin_port(&sin, LIMIT_PORT + *port);
+		*port = (*port + 1) % NPORTS;
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd == -1)
+			bench_die(PROG, "socket", errno);
+		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+			bench_die(PROG, "bind (limit)", errno);
+		if (listen(fd, BACKLOG) == -1)
+			bench_die(PROG, "listen (limit)", errno);
+		(void)close(fd);
+	}
+	t1 = bench_now();
+	return (double)(t1 - t0) / (double)batch;
+}
+
+/* One batch through the broker on conn (-1: a new connection each). */
+static double
+batch_broker(int conn, size_t batch, unsigned int *port)
+{
+	struct sockaddr_in	sin;
+	char			reason[128];
+	uint64_t		t0, t1;
+	size_t			i;
+	int			fd, r;
+
+	t0 = bench_now();
+	for (i = 0; i < batch; i++) {
+		sin_port(&sin, BROKER_PORT + *port);
+		*port = (*port + 1) % NPORTS;
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd == -1)
+			bench_die(PROG, "socket", errno);
+		r = ph_broker_bind(conn, fd, (struct sockaddr *)&sin,
+		    sizeof(sin), BACKLOG, 0, reason, sizeof(reason));
+		if (r < 0) {
+			fprintf(stderr, "%s: ph_broker_bind(%s, port %u): "
+			    "%s (%s)\n", PROG, conn >= 0 ? "kept" : "fresh",
+			    ntohs(sin.sin_port), strerror(-r), reason);
+			exit(1);
+		}
+		(void)close(fd);
+	}
+	t1 = bench_now();
+	return (double)(t1 - t0) / (double)batch;
+}
+
+/* The child, as USER: run the batch each command names, answer its time. */
+static void
+bind_child(int cmd_fd, int res_fd, size_t batch)
+{
+	unsigned int	port = 0;
+	unsigned char	c;
+	double		ns;
+	int		conn;
+
+	if (drop_to(user_uid, user_gid) == -1)
+		bench_die(PROG, "dropping to the user", errno);
+	if (geteuid() == 0 || getuid() == 0)
+		bench_die(PROG, "still root after the drop", EPERM);
+	/* Only the daemon may answer a fresh connection: no helper. */
+	if (setenv("PORTHOLE_HELPER", "/nonexistent", 1) == -1)
+		bench_die(PROG, "setenv", errno);
+	if ((conn = ph_broker_connect()) < 0)
+		bench_die(PROG, "ph_broker_connect (is portholed running?)",
+		    conn);
+	for (;;) {
+		if (read_full(cmd_fd, &c, 1) == -1 || c == CMD_QUIT)
+			break;
+		ns = batch_broker(c == V_KEPT ? conn : -1, batch, &port);
+		if (write_full(res_fd, &ns, sizeof(ns)) == -1)
+			bench_die(PROG, "write to parent", errno);
+	}
+	(void)close(conn);
+	_exit(0);
+}
+
+static int
+mode_bind(size_t rounds, size_t batch)
+{
+	double		*s[NBIND];
+	unsigned int	 r, port = 0;
+	unsigned char	 c;
+	int		 cmd[2], res[2], i, v, st = -1;
+	pid_t		 pid;
+
+	/* A child that died says why itself; we must not die by SIGPIPE. */
+	(void)signal(SIGPIPE, SIG_IGN);
+	for (v = 0; v < NBIND; v++)
+		if ((s[v] = calloc(rounds, sizeof(double))) == NULL)
+			bench_die(PROG, "calloc", ENOMEM);
+	if (pipe2(cmd, O_CLOEXEC) == -1 || pipe2(res, O_CLOEXEC) == -1)
+		bench_die(PROG, "pipe2", errno);
+	if ((pid = fork()) == -1)
+		bench_die(PROG, "fork", errno);
+	if (pid == 0) {
+		(void)close(cmd[1]);
+		(void)close(res[0]);
+		bind_child(cmd[0], res[1], batch);
+	}
+	(void)close(cmd[0]);
+	(void)close(res[1]);
+
+	for (r = 0; r < WARMUP + rounds; r++) {
+		for (i = 0; i < NBIND; i++) {
+			double	ns;
+
+			v = round_variant(r, i, NBIND);
+			if (v == V_LIMIT)
+				ns = batch_limit(batch, &port);
+			else {
+				c = (unsigned char)v;
+				if (write_full(cmd[1], &c, 1) == -1 ||
+				    read_full(res[0], &ns, sizeof(ns)) == -1)
+					bench_die(PROG, "the child failed",
+					    EPIPE);
+			}
+			if (r >= WARMUP)
+				s[v][r - WARMUP] = ns;
+		}
+	}
+	c = CMD_QUIT;
+	(void)write_full(cmd[1], &c, 1);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		bench_die(PROG, "the child failed", EPIPE);
+
+	bench_header("porthole broker bind against root's own bind (the "
+	    "limit)");
+	paired_row("broker-kept", s[V_LIMIT], s[V_KEPT], rounds, batch);
+	paired_row("broker-fresh", s[V_LIMIT], s[V_FRESH], rounds, batch);
+	return 0;
+}
+
+/* ---- mode "program" --------------------------------------------------- */
+
+struct prog {
+	char	*argv[8];
+	char	*envp[4];
+	uid_t	 uid;
+	gid_t	 gid;
+};
+
+/* One whole run of p, fork() to waitpid(); its time in ns. */
+static double
+run_prog(const struct prog *p, int devnull)
+{
+	uint64_t	t0, t1;
+	pid_t		pid;
+	int		st;
+
+	t0 = bench_now();
+	if ((pid = fork()) == -1)
+		bench_die(PROG, "fork", errno);
+	if (pid == 0) {
+		/* Async-signal-safe calls only, the same for every variant. */
+		if (drop_to(p->uid, p->gid) == -1 ||
+		    dup2(devnull, 0) == -1 || dup2(devnull, 1) == -1)
+			_exit(124);
+		execve(p->argv[0], p->argv, p->envp);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			bench_die(PROG, "waitpid", errno);
+	t1 = bench_now();
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "%s: '%s' failed (status %d)\n", PROG,
+		    p->argv[0], WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		exit(1);
+	}
+	return (double)(t1 - t0);
+}
+
+static int
+mode_program(size_t rounds, char *bind80, char *bind80ph, char *porthole,
+    char *authbind)
+{
+	static char	 path[] = "PATH=/usr/bin:/bin";
+	static char	 nosock[] = "PORTHOLE_SOCKET=/nonexistent";
+	static char	 spec[] = "tcp:127.0.0.1:80";
+	static char	 deep[] = "--deep", run[] = "run", dashes[] = "--";
+	struct prog	 p[NPROG];
+	double		*s[NPROG];
+	unsigned int	 r;
+	int		 act[NPROG], i, v, n = 0, devnull;
+
+	memset(p, 0, sizeof(p));
+	p[P_ROOT].argv[0] = bind80;
+	p[P_AUTHBIND].argv[0] = authbind;
+	p[P_AUTHBIND].argv[1] = deep;
+	p[P_AUTHBIND].argv[2] = bind80;
+	p[P_RUN_DAEMON].argv[0] = porthole;
+	p[P_RUN_DAEMON].argv[1] = run;
+	p[P_RUN_DAEMON].argv[2] = spec;
+	p[P_RUN_DAEMON].argv[3] = dashes;
+	p[P_RUN_DAEMON].argv[4] = bind80;
+	p[P_RUN_HELPER] = p[P_RUN_DAEMON];
+	p[P_LIB_DAEMON].argv[0] = bind80ph;
+	p[P_LIB_HELPER].argv[0] = bind80ph;
+	for (v = 0; v < NPROG; v++) {
+		p[v].envp[0] = path;
+		p[v].uid = v == P_ROOT ? 0 : user_uid;
+		p[v].gid = v == P_ROOT ? 0 : user_gid;
+		/* Without authbind ("-") its variant is not run. */
+		if (v != P_AUTHBIND || strcmp(authbind, "-") != 0)
+			act[n++] = v;
+	}
+	/* No daemon at that path: libporthole runs porthole-helper. */
+	p[P_RUN_HELPER].envp[1] = nosock;
+	p[P_LIB_HELPER].envp[1] = nosock;
+
+	for (v = 0; v < NPROG; v++)
+		if ((s[v] = calloc(rounds, sizeof(double))) == NULL)
+			bench_die(PROG, "calloc", ENOMEM);
+	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		bench_die(PROG, "/dev/null", errno);
+
+	for (r = 0; r < WARMUP + rounds; r++) {
+		for (i = 0; i < n; i++) {
+			double	ns;
+
+			v = act[round_variant(r, i, n)];
+			ns = run_prog(&p[v], devnull);
+			if (r >= WARMUP)
+				s[v][r - WARMUP] = ns;
+		}
+	}
+
+	bench_header("whole programs binding 127.0.0.1:80: root, authbind, "
+	    "porthole run, ph_bind()");
+	if (n == NPROG) {
+		paired_row("program-authbind", s[P_ROOT], s[P_AUTHBIND], rounds,
+		    1);
+		paired_row("program-run-daemon", s[P_AUTHBIND], s[P_RUN_DAEMON],
+		    rounds, 1);
+		paired_row("program-run-helper", s[P_AUTHBIND], s[P_RUN_HELPER],
+		    rounds, 1);
+		paired_row("program-lib-daemon", s[P_AUTHBIND], s[P_LIB_DAEMON],
+		    rounds, 1);
+		paired_row("program-lib-helper", s[P_AUTHBIND], s[P_LIB_HELPER],
+		    rounds, 1);
+	} else {
+		paired_row("program-run-daemon/root", s[P_ROOT],
+		    s[P_RUN_DAEMON], rounds, 1);
+		paired_row("program-run-helper/root", s[P_ROOT],
+		    s[P_RUN_HELPER], rounds, 1);
+		paired_row("program-lib-daemon/root", s[P_ROOT],
+		    s[P_LIB_DAEMON], rounds, 1);
+		paired_row("program-lib-helper/root", s[P_ROOT],
+		    s[P_LIB_HELPER], rounds, 1);
+	}
+	(void)close(devnull);
+	return 0;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-r rounds] [-b batch] -u USER bind\n"
+	    "       %s [-r rounds] -u USER program BIND80 BIND80-PH PORTHOLE "
+	    "AUTHBIND|-\n", PROG, PROG);
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct passwd	*pw;
+	const char	*user = NULL;
+	unsigned long	 v;
+	size_t		 rounds = 0, batch = 20;
+	char		*end;
+	int		 c;
+
+	while ((c = getopt(argc, argv, "r:b:u:")) != -1) {
+		switch (c) {
+		case 'r':
+		case 'b':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || v == 0 ||
+			    v > 1000000)
+				usage();
+			if (c == 'r')
+				rounds = v;
+			else
+				batch = v;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (user == NULL || optind >= argc)
+		usage();
+	if (getuid() != 0 || geteuid() != 0)
+		bench_die(PROG, "must run as root (it drops to -u USER)", EPERM);
+	if ((pw = getpwnam(user)) == NULL || pw->pw_uid == 0)
+		bench_die(PROG, "-u: no such user, or root", ENOENT);
+	user_uid = pw->pw_uid;
+	user_gid = pw->pw_gid;
+	if (strcmp(argv[optind], "bind") == 0 && optind + 1 == argc)
+		return mode_bind(rounds ? rounds : 1001, batch);
+	if (strcmp(argv[optind], "program") == 0 && optind + 5 == argc)
+		return mode_program(rounds ? rounds : 501, argv[optind + 1],
+		    argv[optind + 2], argv[optind + 3], argv[optind + 4]);
+	usage();
+}
