@@ -112,10 +112,14 @@ $(BUILD)/daemon/%.o: src/daemon/%.c $(PRIV_HDRS)
 
 # The helper and the daemon link the library statically: only the
 # objects they use, and no libporthole.so to find at run time.
+# The helper is a static PIE: no dynamic loader or library search at each
+# exec (about 90 us of its run, docs/PERFORMANCE.md), and nothing for the
+# environment to steer; sanitizer builds cannot be static.
+HELPER_LINK = $(if $(SAN),-pie,-static-pie)
 $(BUILD)/porthole-helper: $(HELPER_OBJS) $(PRIV_OBJS) $(BUILD)/libporthole.a
 	@$(if $(V),:,echo "  CC      $@")
-	$(Q)$(CC) -pie $(ALL_LDFLAGS) -o $@ $(HELPER_OBJS) $(PRIV_OBJS) \
-	    $(BUILD)/libporthole.a
+	$(Q)$(CC) $(HELPER_LINK) $(ALL_LDFLAGS) -o $@ $(HELPER_OBJS) \
+	    $(PRIV_OBJS) $(BUILD)/libporthole.a
 
 $(BUILD)/portholed: $(DAEMON_OBJS) $(PRIV_OBJS) $(BUILD)/libporthole.a
 	@$(if $(V),:,echo "  CC      $@")

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "porthole.h"
+#include "internal.h"
 #include "paths.h"
 #include "policy.h"
 #include "priv.h"
@@ -214,7 +215,9 @@ accept_one(int lfd)
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd == -1)
 		return -errno;
-	if ((r = ph_peer_get(fd, PH_PEER_GROUPS, &peer)) < 0) {
+	/* Just accepted, so connected: the check for a listening socket in
+	 * ph_peer_get() would be a syscall per request for nothing. */
+	if ((r = ph__peer_get(fd, PH_PEER_GROUPS, &peer)) < 0) {
 		ph_fd_close(&fd);
 		return 0;
 	}
@@ -416,7 +419,7 @@ main(int argc, char **argv)
 	caps = 1ULL << CAP_NET_BIND_SERVICE;
 	if (ph_policy_needs_raw(policy))
 		caps |= 1ULL << CAP_NET_RAW;
-	ph_priv_drop(uid, gid, caps);
+	ph_priv_drop(uid, gid, caps, 0);
 	ph_log(LOG_NOTICE, "listening on %s as uid %u with %s", sock,
 	    (unsigned)getuid(), (caps >> CAP_NET_RAW) & 1 ?
 	    "CAP_NET_BIND_SERVICE and CAP_NET_RAW" : "CAP_NET_BIND_SERVICE");

@@ -127,7 +127,7 @@ main(int argc, char *argv[])
 	ph_log_audit(&audit, &who, getppid());	/* the caller's pid */
 
 	/* 4. Drop for good and verify, then answer (S12-S14, S34). */
-	ph_priv_drop(caller, cgid, 0);
+	ph_priv_drop(caller, cgid, 0, PH_DROP_NOEXEC);
 	if (r < 0)
 		ph_priv_die("malformed request", 0);
 	n = ph_send_fds(CHANNEL_FD, &reply, sizeof(reply), out >= 0 ? &out :

@@ -42,60 +42,52 @@ reply_set(struct ph_msg_reply *r, uint32_t id, int error, const char *why)
 	(void)snprintf(r->reason, sizeof(r->reason), "%s", why);
 }
 
-/* The socket's kind as a grant kind, or 0 if it is not one we bind. */
+/*
+ * The socket's kind as a grant kind, or 0 if it is not one we bind: an
+ * inet TCP or UDP socket of the address's family, unbound (S46, S52).
+ * Three syscalls, each needed, in an order that makes the others safe:
+ * - getsockname(): fails for anything that is not a socket, and its
+ *   family rules out AF_UNIX (a privileged bind() would make a file
+ *   anywhere) and any other family.  Port 0 means unbound, and so also
+ *   not listening and not connected: listen() and connect() both bind
+ *   a port first (inet_autobind), so no separate check is needed;
+ * - SO_TYPE and SO_PROTOCOL: TCP on a stream socket or UDP on a
+ *   datagram socket, nothing else (no raw, no SCTP, no MPTCP).
+ */
 static int
 socket_kind(int fd, int family, const char **why)
 {
-	struct ph_fdinfo	fi;
+	struct sockaddr_storage	ss;
+	socklen_t		sl = sizeof(ss), il = sizeof(int);
+	uint16_t		port;
+	int			type = 0, proto = 0;
 
-	/* S52, S46: an inet TCP or UDP socket, nothing else (no AF_UNIX:
-	 * a privileged bind() would make a file anywhere). */
-	if (ph_fd_info(fd, &fi) < 0 || fi.kind != PH_FD_SOCKET) {
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
 		*why = "the fd is not a socket";
 		return 0;
 	}
-	if (fi.family != family) {
+	if (ss.ss_family != family) {
 		*why = "the socket's family is not the address's";
-		return 0;
-	}
-	if (fi.listening) {
-		*why = "the socket is already listening";
-		return 0;
-	}
-	if (fi.type == SOCK_STREAM && fi.protocol == IPPROTO_TCP)
-		return PH_GRANT_TCP;
-	if (fi.type == SOCK_DGRAM && fi.protocol == IPPROTO_UDP)
-		return PH_GRANT_UDP;
-	*why = "only TCP and UDP sockets are bound";
-	return 0;
-}
-
-/* Unbound (port 0) and not connected: a grant means what it says. */
-static int
-socket_fresh(int fd, int family, const char **why)
-{
-	struct sockaddr_storage	ss;
-	socklen_t		sl = sizeof(ss);
-	uint16_t		port;
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1 ||
-	    ss.ss_family != family) {
-		*why = "cannot read the socket's address";
 		return 0;
 	}
 	port = family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
 	    ((struct sockaddr_in6 *)&ss)->sin6_port;
 	if (port != 0) {
-		*why = "the socket is already bound";
+		*why = "the socket is already bound, listening or connected";
 		return 0;
 	}
-	sl = sizeof(ss);
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0 ||
-	    errno != ENOTCONN) {
-		*why = "the socket is connected";
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &il) == -1 ||
+	    (il = sizeof(int), getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto,
+	    &il) == -1)) {
+		*why = "cannot read the socket's type";
 		return 0;
 	}
-	return 1;
+	if (type == SOCK_STREAM && proto == IPPROTO_TCP)
+		return PH_GRANT_TCP;
+	if (type == SOCK_DGRAM && proto == IPPROTO_UDP)
+		return PH_GRANT_UDP;
+	*why = "only TCP and UDP sockets are bound";
+	return 0;
 }
 
 static int
@@ -216,7 +208,6 @@ do_bind(const struct ph_policy *pol, const struct ph_requester *who,
 	int			 line = 0, v6only = -1;
 
 	if ((g->kind = socket_kind(fd, g->family, &why)) == 0 ||
-	    !socket_fresh(fd, g->family, &why) ||
 	    reuse_refused(fd, g->kind, &why)) {
 		(void)ph__grant_format(g, audit->request,
 		    sizeof(audit->request));

@@ -43,8 +43,11 @@ int	ph_broker_handle(const struct ph_policy *pol,
 void	ph_priv_sanitize(int keep_fd);
 /* Drop to uid/gid with no groups, keeping exactly the capabilities in
  * `caps` (a bit mask of CAP_* numbers; 0 for none), NO_NEW_PRIVS, then
- * verify everything (S12-S14).  Dies on any failure. */
-void	ph_priv_drop(uid_t uid, gid_t gid, unsigned long long caps);
+ * verify everything (S12-S14).  Dies on any failure.  PH_DROP_NOEXEC:
+ * the caller never execs, so the bounding set (which only limits what an
+ * exec could regain) is left as it is. */
+#define PH_DROP_NOEXEC	0x01
+void	ph_priv_drop(uid_t uid, gid_t gid, unsigned long long caps, int flags);
 /* The permitted capability set, as a mask. */
 unsigned long long ph_priv_permitted(void);
 /* Raise the permitted capabilities `caps` into the effective set. */
