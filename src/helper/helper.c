@@ -79,8 +79,10 @@ main(int argc, char *argv[])
 	int			 ng, fd = -1, out = -1, r, setuid_mode;
 
 	/* 1. Distrust everything inherited, before parsing anything. */
-	if (argc < 1 || argv[0] == NULL)
-		_exit(1);			/* S1 */
+	/* S1: argc 0, which kernels since 5.18 turn into argv[0] == "";
+	 * libporthole always runs us as "porthole-helper". */
+	if (argc < 1 || argv[0] == NULL || argv[0][0] == '\0')
+		_exit(1);
 	ph_priv_prog = "porthole-helper";
 	ph_priv_sanitize(CHANNEL_FD);		/* S2-S9 */
 	if (argc != 1)				/* S11: no arguments at all */
