@@ -127,6 +127,7 @@ $(BUILD)/portholed: $(DAEMON_OBJS) $(PRIV_OBJS) $(BUILD)/libporthole.a
 	    $(BUILD)/libporthole.a
 
 $(BUILD)/libporthole.pc: libporthole.pc.in config.mk
+	@mkdir -p $(@D)
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    libporthole.pc.in > $@

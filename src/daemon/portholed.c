@@ -343,8 +343,8 @@ main(int argc, char **argv)
 	int			 c, fg = 0, lfd = -1, sfd = -1, i, n, r;
 	int			 slot[MAX_CLIENTS];
 
-	if (argc < 1 || argv[0] == NULL)
-		_exit(1);
+	if (argc < 1 || argv[0] == NULL || argv[0][0] == '\0')
+		_exit(1);		/* S1 */
 	ph_priv_prog = "portholed";
 	while ((c = getopt_long(argc, argv, "fu:p:s:h", opts, NULL)) != -1) {
 		switch (c) {
