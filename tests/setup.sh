@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: ISC
 # tests/setup.sh - what `make check` needs beyond the compiler, installed
 # when missing and when we may (root with apt-get): mandoc to lint the
-# man pages; for the broker tests lighttpd (a real server that reads
+# man pages; s6 and ucspi-unix (real UCSPI peers); for the broker tests lighttpd (a real server that reads
 # LISTEN_FDS), curl, iproute2, setcap and strace.  Installing happens
 # here, before the root tests enter a network namespace without network.
 # Test users are created by the root tests themselves.
@@ -19,6 +19,10 @@ command -v curl >/dev/null 2>&1 || missing="$missing curl"
 command -v ip >/dev/null 2>&1 || missing="$missing iproute2"
 command -v setcap >/dev/null 2>&1 || missing="$missing libcap2-bin"
 command -v strace >/dev/null 2>&1 || missing="$missing strace"
+# porthole listen and connect against real UCSPI clients and servers.
+command -v s6-ipcclient >/dev/null 2>&1 || missing="$missing s6"
+command -v unixclient >/dev/null 2>&1 || missing="$missing ucspi-unix"
+command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 [ -n "$missing" ] || exit 0
 echo "# setup: installing$missing"
 export DEBIAN_FRONTEND=noninteractive

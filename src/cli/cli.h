@@ -32,6 +32,9 @@ noreturn void	usage_error(const char *fmt, ...)
 int	cmd_mkpath(int argc, char **argv);
 int	cmd_run(int argc, char **argv);
 int	cmd_check(int argc, char **argv);
+int	cmd_listen(int argc, char **argv);
+int	cmd_connect(int argc, char **argv);
+int	cmd_audit(int argc, char **argv);
 
 /* A SPEC of run and check: one grant, one port, and its fd name. */
 struct spec {

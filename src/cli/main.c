@@ -23,6 +23,12 @@ static const struct subcommand	cmds[] = {
 	    "run a program with privileged sockets (socket activation)" },
 	{ "check", cmd_check,
 	    "say whether the policy allows a SPEC, or validate a policy" },
+	{ "listen", cmd_listen,
+	    "serve a Unix socket, running a program per allowed peer" },
+	{ "connect", cmd_connect,
+	    "connect to a Unix socket, checking who answered" },
+	{ "audit", cmd_audit,
+	    "say who could replace, pre-create or connect to a socket path" },
 	{ "mkpath", cmd_mkpath,
 	    "create a private directory and print a safe socket path" },
 };
