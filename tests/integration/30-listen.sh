@@ -291,6 +291,26 @@ err=$("$PORTHOLE" listen -p "$T/p/file" -- cat 2>&1); rc=$?
 is "S24: a regular file at PATH is refused" "$rc" 1
 matches "...and left alone" "$err" "not a socket of yours is there"
 ok "...the file is still there" test -f "$T/p/file"
+# S25: a symlink planted at PATH is neither followed nor replaced.
+ln -s "$T/p/victim" "$T/p/link"
+err=$("$PORTHOLE" listen -p "$T/p/link" -- cat 2>&1); rc=$?
+is "S25: a symlink at PATH is refused" "$rc" 1
+fails "...its target was not created" test -e "$T/p/victim"
+ok "...the symlink is still there" test -L "$T/p/link"
+# S22: a directory squatting the name.
+mkdir "$T/p/sq"
+err=$("$PORTHOLE" listen -p "$T/p/sq" -- cat 2>&1); rc=$?
+is "S22: a directory at PATH is refused" "$rc" 1
+ok "...and left alone" test -d "$T/p/sq"
+# S24: a live socket of ours that does not use porthole's lock.
+python3 -c 'import socket,sys,time
+s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); time.sleep(30)' \
+    "$T/p/live" & pyp=$!
+wait_for 50 test -S "$T/p/live"
+err=$("$PORTHOLE" listen -p "$T/p/live" -- cat 2>&1); rc=$?
+is "S24: a live foreign server at PATH is not displaced" "$rc" 1
+ok "...its socket is still there" test -S "$T/p/live"
+kill "$pyp" 2>/dev/null; wait "$pyp" 2>/dev/null
 long=$T/p/$(printf '%0110d' 0)
 err=$("$PORTHOLE" listen -p "$long" -- cat 2>&1); rc=$?
 is "S26: an over-long PATH is refused" "$rc" 1
