@@ -24,6 +24,14 @@
 # authbind, through the helper <= 0.6 x.  authbind is installed with
 # apt-get when missing (not with PH_NO_INSTALL=1).  BENCH_BROKER=0 skips
 # this part; as non-root it is skipped with a message.
+#
+# Before the broker part it measures connections per second through
+# fork-and-exec Unix socket servers serving /bin/true (bench-ucspi): porthole
+# listen against s6-ipcserver (target: at least its rate), unixserver and
+# the limit, bench/ucspi-limit.c, built here.  All servers and the client
+# are pinned to $BENCH_CPU, then unpinned.  A server that is not installed
+# (Debian packages s6, ucspi-unix) or a porthole without `listen` loses its
+# rows, with a message.  BENCH_UCSPI=0 skips this part.
 
 BUILD=${BUILD:-build}
 CPU=${BENCH_CPU:-0}
@@ -245,6 +253,170 @@ broker() {
 	    "with set-up)"
 }
 
+# ---- fork-and-exec Unix socket servers (UCSPI) ------------------------------
+
+# Kill the servers started for one mode (pids in $upids) and reap them.
+ucspi_stop() {
+	for p in $upids; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $upids; do
+		wait "$p" 2>/dev/null
+	done
+	upids=
+}
+
+# Start one server in the background ($upin: the pinning prefix, or none):
+# ucspi_start NAME COMMAND...; the socket is $U/NAME.
+ucspi_start() {
+	un=$1
+	shift
+	# shellcheck disable=SC2086
+	$upin "$@" 2>>"$U/servers.log" &
+	upids="$upids $!"
+	uvars="$uvars $un=$U/$un"
+}
+
+ucspi() {
+	if [ "${BENCH_UCSPI:-1}" = 0 ]; then
+		return 0
+	fi
+	echo
+	ub=$BUILD/bench/bench-ucspi
+	if [ ! -x "$ub" ]; then
+		echo "ucspi benchmarks: skipped ($ub is not built: run make bench)"
+		return 0
+	fi
+	missing=
+	command -v s6-ipcserver >/dev/null 2>&1 || missing="$missing s6"
+	command -v unixserver >/dev/null 2>&1 || missing="$missing ucspi-unix"
+	have_ph=0
+	"$BUILD/porthole" listen --help >/dev/null 2>&1 && have_ph=1
+	if [ -n "$missing" ]; then
+		echo "ucspi benchmarks: not installed:$missing (Debian" \
+		    "packages; tests/setup.sh should install them): their" \
+		    "rows are skipped"
+	fi
+	if [ "$have_ph" = 0 ]; then
+		echo "ucspi benchmarks: $BUILD/porthole has no working" \
+		    "\`listen\`: the porthole rows are skipped"
+	fi
+	case $missing in
+	*s6*ucspi-unix*)
+		if [ "$have_ph" = 0 ]; then
+			echo "ucspi benchmarks: skipped (nothing to compare" \
+			    "with the limit)"
+			return 0
+		fi ;;
+	esac
+	U=$(mktemp -d "${TMPDIR:-/tmp}/ph-bench-ucspi.XXXXXX") || {
+		status=1; return 0; }
+	upids=
+	# shellcheck disable=SC2064
+	trap "ucspi_stop; rm -rf '$U'; rm -f '$out'" EXIT
+	if ! ${CC:-cc} -O2 -o "$U/ucspi-limit" "$TOP/bench/ucspi-limit.c" \
+	    >"$U/make.log" 2>&1; then
+		echo "run.sh: ucspi benchmarks: build of ucspi-limit failed:" >&2
+		cat "$U/make.log" >&2
+		status=1
+		return 0
+	fi
+	ustart=$(date +%s)
+	for mode in pinned unpinned; do
+		if [ "$mode" = pinned ]; then
+			[ -n "$pin" ] || continue
+			upin=$pin
+		else
+			upin=
+		fi
+		uvars=
+		rm -f "$U"/limit* "$U"/porthole* "$U"/s6-ipcserver* \
+		    "$U"/unixserver*
+		# Each as a plain forking server with no access control and
+		# a concurrency limit that never binds: connections are
+		# sequential.
+		ucspi_start limit "$U/ucspi-limit" "$U/limit" /bin/true
+		case $missing in
+		*s6*)	;;
+		*)	ucspi_start s6-ipcserver s6-ipcserver -q -c 1000 \
+			    -C 1000 "$U/s6-ipcserver" /bin/true ;;
+		esac
+		case $missing in
+		*ucspi-unix*) ;;
+		*)	ucspi_start unixserver unixserver -q -c 1000 \
+			    "$U/unixserver" /bin/true ;;
+		esac
+		if [ "$have_ph" = 1 ]; then
+			ucspi_start porthole "$BUILD/porthole" listen \
+			    -c 1000 -C 1000 -p "$U/porthole" -- /bin/true
+		fi
+		# $ARGS holds options, $uvars NAME=PATH words: split both.
+		# shellcheck disable=SC2086
+		if ! rows=$($upin "$ub" $ARGS $uvars); then
+			echo "run.sh: bench-ucspi ($mode) failed" >&2
+			[ -s "$U/servers.log" ] && cat "$U/servers.log" >&2
+			status=1
+		else
+			printf '%s\n' "$rows" | awk -v mode="$mode" -F '\t' '
+			    $1 == "row" { print $2 "\t" mode "\t" $3 "\t" \
+				$4 "\t" $5 "\t" $6 "\t" $7 "\t" $8 "\t" \
+				$9 }' >>"$U/rows"
+		fi
+		ucspi_stop
+	done
+	uend=$(date +%s)
+	if [ -s "$U/rows" ]; then
+		echo "ucspi benchmarks: connections per second through a" \
+		    "fork-and-exec Unix socket server running /bin/true"
+		echo "one client, sequential connections (connect, read to" \
+		    "EOF, close); limit: bench/ucspi-limit.c."
+		echo "base, measured: medians in connections/s (context" \
+		    "only); ratio: median of the per-round rate ratios"
+		echo "measured/base (higher is faster), [q1-q3] their" \
+		    "quartiles; target: ratio at least this."
+		echo
+		awk -F '\t' '
+		BEGIN {
+			want[++nw] = "porthole/s6-ipcserver"
+			want[++nw] = "porthole/unixserver"
+			want[++nw] = "porthole/limit"
+			want[++nw] = "s6-ipcserver/limit"
+			want[++nw] = "unixserver/limit"
+			tgt["porthole/s6-ipcserver"] = 1.0
+		}
+		{ line[$1, ++n[$1]] = $0 }
+		END {
+			printf "%-13s %-9s %-13s %10s %10s %7s  %-15s %6s " \
+			    "%s\n", "case", "cpu", "vs", "base/s",
+			    "measured/s", "ratio", "[q1-q3]", "target",
+			    "verdict"
+			for (w = 1; w <= nw; w++)
+				for (i = 1; i <= n[want[w]]; i++) {
+					split(line[want[w], i], f, "\t")
+					split(f[1], xy, "/")
+					if (f[1] in tgt) {
+						t = sprintf("%.2f", tgt[f[1]])
+						v = (f[5] + 0 >= tgt[f[1]]) ? \
+						    "PASS" : "UNDER"
+					} else {
+						t = "-"
+						v = "(context)"
+					}
+					printf "%-13s %-9s %-13s %10.0f %10.0f " \
+					    "%7.3f  [%.3f-%.3f] %6s %s\n",
+					    xy[1], f[2], xy[2], 1e9 / f[3],
+					    1e9 / f[4], f[5], f[6], f[7], t, v
+				}
+		}' "$U/rows"
+		echo
+		echo "($(uname -r), $(nproc) CPUs, load" \
+		    "$(cut -d' ' -f1-3 /proc/loadavg), $((uend - ustart)) s)"
+	fi
+	ucspi_stop
+	rm -rf "$U"
+	trap 'rm -f "$out"' EXIT
+}
+
 out=$(mktemp "${TMPDIR:-/tmp}/ph-bench.XXXXXX") || exit 1
 trap 'rm -f "$out"' EXIT
 trap 'exit 1' HUP INT TERM
@@ -269,6 +441,8 @@ for prog in "$BUILD"/bench/bench-*; do
 	name=${prog##*/}
 	# Needs root, a daemon and a namespace: run below, on its own.
 	[ "$name" = bench-broker ] && continue
+	# Needs servers to talk to: run below, on its own.
+	[ "$name" = bench-ucspi ] && continue
 	for mode in pinned unpinned; do
 		if [ "$mode" = pinned ]; then
 			[ -n "$pin" ] || continue
@@ -326,5 +500,6 @@ echo
 echo "($(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)," \
     "$((end - start)) s)"
 
+ucspi
 broker
 exit "$status"

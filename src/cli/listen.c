@@ -468,74 +468,141 @@ accept_inherited(struct server *s, struct ph_peer *ret_peer)
 	return r;
 }
 
-/* In the child: set name to the decimal v, or exit. */
-static void
-child_setenv(const char *name, unsigned long v)
-{
-	char	num[24];
+/*
+ * PROGRAM's environment, built in the server before each spawn, so the
+ * child has nothing to allocate: ours, without any UCSPI or LISTEN_*
+ * variable, then the eight UCSPI ones.  UNIXLOCALPID is PROGRAM's own
+ * pid (as unixserver sets it), so only the child can write it: it gets
+ * the last slot, pointing into the child's stack.
+ */
+#define UCSPI_VARS	8
+#define ENV_MAX		1024		/* of ours kept; more are dropped */
 
-	(void)snprintf(num, sizeof(num), "%lu", v);
-	if (setenv(name, num, 1) == -1)
-		_exit(EXIT_CANNOT);
+static char	*env[ENV_MAX + UCSPI_VARS + 1];
+static size_t	 env_ours = (size_t)-1;
+static char	 ucspi[UCSPI_VARS - 1][PH_SOCKPATH_MAX + 32];
+static sigset_t	 ignored;		/* SIG_IGN here, SIG_DFL for PROGRAM */
+
+static int
+ucspi_name(const char *e)
+{
+	return strncmp(e, "PROTO=", 6) == 0 || strncmp(e, "UNIXLOCAL", 9) == 0
+	    || strncmp(e, "UNIXREMOTE", 10) == 0 ||
+	    strncmp(e, "LISTEN_", 7) == 0;
+}
+
+static void
+env_prepare(const struct server *s, const struct ph_peer *peer)
+{
+	extern char	**environ;
+	size_t		  i, n = 0;
+
+	if (env_ours == (size_t)-1) {
+		for (i = 0; environ[i] != NULL && n < ENV_MAX; i++)
+			if (!ucspi_name(environ[i]))
+				env[n++] = environ[i];
+		env_ours = n;
+		(void)snprintf(ucspi[0], sizeof(ucspi[0]), "PROTO=UNIX");
+		(void)snprintf(ucspi[1], sizeof(ucspi[1]), "UNIXLOCALPATH=%s",
+		    s->localpath);
+		(void)snprintf(ucspi[2], sizeof(ucspi[2]), "UNIXLOCALUID=%u",
+		    (unsigned)geteuid());
+		(void)snprintf(ucspi[3], sizeof(ucspi[3]), "UNIXLOCALGID=%u",
+		    (unsigned)getegid());
+	}
+	/* Ids go through unsigned types, never int (S37). */
+	(void)snprintf(ucspi[4], sizeof(ucspi[4]), "UNIXREMOTEEUID=%u",
+	    (unsigned)peer->uid);
+	(void)snprintf(ucspi[5], sizeof(ucspi[5]), "UNIXREMOTEEGID=%u",
+	    (unsigned)peer->gid);
+	(void)snprintf(ucspi[6], sizeof(ucspi[6]), "UNIXREMOTEPID=%lu",
+	    (unsigned long)peer->pid);			/* >= 0 */
+	for (i = 0; i < UCSPI_VARS - 1; i++)
+		env[env_ours + i] = ucspi[i];
+	env[env_ours + UCSPI_VARS - 1] = NULL;	/* the child's slot */
+	env[env_ours + UCSPI_VARS] = NULL;
+}
+
+/* Decimal of v into buf (which must hold 21 bytes), async-signal-safe. */
+static char *
+ulong_text(char *end, unsigned long v)
+{
+	*--end = '\0';
+	do
+		*--end = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return end;
 }
 
 /*
- * In the child, between fork() and exec: PROGRAM gets the connection as
- * fds 0 and 1, a signal state of its own, and the UCSPI variables.  No
- * stdio here: stdout is the connection now.  Never returns.
+ * In the vfork()ed child, between vfork() and exec: it shares our memory
+ * until then, so only async-signal-safe calls, nothing allocated, no
+ * return.  PROGRAM gets the connection as fds 0 and 1, its own process
+ * group and signal state, and the UCSPI variables.
  */
 static noreturn void
-child_exec(struct server *s, int conn, const struct ph_peer *peer)
+child_exec(struct server *s, int conn)
 {
-	sigset_t	empty;
-	int		sig, e;
+	static const char	 pfx[] = "UNIXLOCALPID=";
+	char			 pidv[sizeof(pfx) + 21], num[21], *d;
+	const char		*msg;
+	sigset_t		 empty;
+	int			 sig, e;
 
 	/* Its own process group, so a lifetime's end reaches what it
 	 * started, and ^C at a terminal reaches only the server. */
 	(void)setpgid(0, 0);
-	/* Dispositions first, then the mask (S82's SIG_IGN for SIGPIPE and
-	 * any inherited SIG_IGN are not PROGRAM's business). */
+	/* Dispositions first, then the mask.  exec resets caught signals;
+	 * ignored ones (SIGPIPE here, S82, and any we inherited) it keeps,
+	 * and they are not PROGRAM's business. */
 	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)signal(sig, SIG_DFL);	/* EINVAL: reserved */
+		if (sigismember(&ignored, sig) == 1)
+			(void)signal(sig, SIG_DFL);
 	(void)sigemptyset(&empty);
 	(void)sigprocmask(SIG_SETMASK, &empty, NULL);
 	/* conn >= 3 (stdio is always open), and O_CLOEXEC: gone at exec. */
 	if (dup2(conn, 0) == -1 || dup2(conn, 1) == -1)
 		_exit(EXIT_CANNOT);
-	/* ucspi-unix's names.  UNIXLOCALPID is this process, as unixserver
-	 * sets it.  Ids go through unsigned types, never int (S37). */
-	if (setenv("PROTO", "UNIX", 1) == -1 ||
-	    setenv("UNIXLOCALPATH", s->localpath, 1) == -1)
-		_exit(EXIT_CANNOT);
-	child_setenv("UNIXLOCALUID", geteuid());
-	child_setenv("UNIXLOCALGID", getegid());
-	child_setenv("UNIXLOCALPID", (unsigned long)getpid());
-	child_setenv("UNIXREMOTEEUID", peer->uid);
-	child_setenv("UNIXREMOTEEGID", peer->gid);
-	child_setenv("UNIXREMOTEPID", (unsigned long)peer->pid);	/* >= 0 */
-	execvp(s->argv[0], s->argv);
+	memcpy(pidv, pfx, sizeof(pfx) - 1);
+	d = ulong_text(num + sizeof(num), (unsigned long)getpid());
+	memcpy(pidv + sizeof(pfx) - 1, d, strlen(d) + 1);
+	env[env_ours + UCSPI_VARS - 1] = pidv;
+	execvpe(s->argv[0], s->argv, env);
 	e = errno;
-	(void)dprintf(STDERR_FILENO, "%s: cannot run '%s': %s\n", cli_name,
-	    s->argv[0], strerror(e));
+	/* strerror() of the C locale (never set otherwise) is a constant
+	 * string: no allocation here. */
+	msg = strerror(e);
+	(void)!write(STDERR_FILENO, cli_name, strlen(cli_name));
+	(void)!write(STDERR_FILENO, ": cannot run '", 14);
+	(void)!write(STDERR_FILENO, s->argv[0], strlen(s->argv[0]));
+	(void)!write(STDERR_FILENO, "': ", 3);
+	(void)!write(STDERR_FILENO, msg, strlen(msg));
+	(void)!write(STDERR_FILENO, "\n", 1);
 	_exit(e == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
 }
 
-/* Serve `conn` (borrowed; the caller closes our copy) in a new child. */
+/*
+ * Serve `conn` (borrowed; the caller closes our copy) in a new child.
+ * vfork(): no copy of our pages for a process that execs at once; with
+ * fork() the copies (and glibc's multi-threaded fork path, since
+ * ph_listen() once ran a thread) made us 10% slower than s6-ipcserver
+ * (docs/PERFORMANCE.md).  We are suspended until the exec.
+ */
 static void
 spawn(struct server *s, int conn, const struct ph_peer *peer)
 {
 	struct child	*k;
 	pid_t		 pid;
 
-	if ((pid = fork()) == -1) {
+	env_prepare(s, peer);
+	if ((pid = vfork()) == -1) {
 		logx(s, "cannot fork for uid=%u: %s; connection closed",
 		    (unsigned)peer->uid, strerror(errno));
 		s->pause_until = now_ms() + PAUSE_MS;
 		return;
 	}
 	if (pid == 0)
-		child_exec(s, conn, peer);
+		child_exec(s, conn);
 	/* Both sides set the group, so it exists before we may kill it. */
 	(void)setpgid(pid, pid);
 	k = &s->kids[s->nkids++];
@@ -784,6 +851,16 @@ signals_setup(void)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		(void)signal(sigs[i], SIG_DFL);
 	(void)signal(SIGPIPE, SIG_IGN);
+	/* What is ignored now stays ignored across exec: remember it, so
+	 * PROGRAM's child side sets exactly these back to default. */
+	(void)sigemptyset(&ignored);
+	for (i = 1; i < (size_t)NSIG; i++) {
+		struct sigaction	old;
+
+		if (sigaction((int)i, NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			(void)sigaddset(&ignored, (int)i);
+	}
 	if ((fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		return -errno;
 	return fd;
