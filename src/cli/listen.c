@@ -866,6 +866,20 @@ signals_setup(void)
 	return fd;
 }
 
+/* A base other users can pass through: TMPDIR when safe and searchable
+ * by others, else /tmp. */
+static const char *
+shared_base(void)
+{
+	const char	*t = getenv("TMPDIR");
+	struct stat	 st;
+
+	if (t != NULL && t[0] == '/' && ph_dir_check_path(t, 0) == 0 &&
+	    stat(t, &st) == 0 && (st.st_mode & S_IXOTH))
+		return t;
+	return "/tmp";
+}
+
 /*
  * Listen on the abstract name `aname`, at `path`, or (neither given) in
  * a new private directory; fill s->l and s->sd.  Exits on failure,
@@ -895,9 +909,12 @@ open_socket(struct server *s, const char *path, const char *aname,
 		return;
 	}
 	/* S21: a fresh private directory, 0711 when others may connect
-	 * (they can then reach the socket, but not list or write there). */
-	r = ph_sockdir_create(NULL, NULL, others ? PH_SOCKDIR_SHARED : 0,
-	    &s->sd);
+	 * (they can then reach the socket, but not list or write there).
+	 * Then it cannot live in XDG_RUNTIME_DIR, which is 0700 by
+	 * definition: TMPDIR if it is safe and others may search it, else
+	 * /tmp. */
+	r = ph_sockdir_create(others ? shared_base() : NULL, NULL,
+	    others ? PH_SOCKDIR_SHARED : 0, &s->sd);
 	if (r == -ENOENT)
 		die(1, 0, "no safe base directory: XDG_RUNTIME_DIR (ours, "
 		    "0700), TMPDIR and /tmp (owned by you or root, sticky if "
