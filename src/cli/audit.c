@@ -483,7 +483,7 @@ judge(struct audit *a)
 	const struct comp	*fin = NULL, *c, *d;
 	uid_t			 me = geteuid(), sowner = 0;
 	int			 have_sock = 0, open_w = 0, grp_w = 0;
-	size_t			 i;
+	size_t			 i, fin_i = (size_t)-1;
 	char			 ms[11];
 
 	if (strlen(a->arg) > PH_SOCKPATH_MAX)
@@ -493,8 +493,10 @@ judge(struct audit *a)
 		    "careless ones truncate it to another path.",
 		    strlen(a->arg), (unsigned)PH_SOCKPATH_MAX);
 
-	if (a->walked && a->first_missing == (size_t)-1)
+	if (a->walked && a->first_missing == (size_t)-1) {
 		fin = &a->c[a->n - 1];
+		fin_i = a->n - 1;
+	}
 	if (fin != NULL && fin->type == C_SOCKET) {
 		have_sock = 1;
 		sowner = fin->uid;
@@ -503,7 +505,7 @@ judge(struct audit *a)
 
 	for (i = 0; i < a->n; i++) {
 		c = &a->c[i];
-		if (c->type == C_DIR && c != fin) {
+		if (c->type == C_DIR && i != fin_i) {
 			if (!TRUSTED(c->uid))
 				say(&a->reasons, "'%s' is owned by %s, who is "
 				    "neither you, root nor the socket's owner: "
@@ -580,7 +582,7 @@ judge(struct audit *a)
 	} else if (fin != NULL && !have_sock) {
 		say(&a->reasons, "'%s' is not a socket: it is %s.", fin->path,
 		    kind_of(fin->mode));
-	} else if (have_sock) {
+	} else if (have_sock && fin != NULL) {
 		/* S23: Linux needs write permission to connect(). */
 		mode_string(fin, ms);
 		if (fin->mode & S_IWOTH) {
