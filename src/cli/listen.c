@@ -483,6 +483,18 @@ static size_t	 env_ours = (size_t)-1;
 static char	 ucspi[UCSPI_VARS - 1][PH_SOCKPATH_MAX + 32];
 static sigset_t	 ignored;		/* SIG_IGN here, SIG_DFL for PROGRAM */
 
+/* Set sig's disposition with sigaction() (house style), flags empty. */
+static void
+disposition(int sig, void (*h)(int))
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = h;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(sig, &sa, NULL);
+}
+
 static int
 ucspi_name(const char *e)
 {
@@ -557,7 +569,7 @@ child_exec(struct server *s, int conn)
 	 * and they are not PROGRAM's business. */
 	for (sig = 1; sig < NSIG; sig++)
 		if (sigismember(&ignored, sig) == 1)
-			(void)signal(sig, SIG_DFL);
+			disposition(sig, SIG_DFL);
 	(void)sigemptyset(&empty);
 	(void)sigprocmask(SIG_SETMASK, &empty, NULL);
 	/* conn >= 3 (stdio is always open), and O_CLOEXEC: gone at exec. */
@@ -849,8 +861,8 @@ signals_setup(void)
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		return -errno;
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		(void)signal(sigs[i], SIG_DFL);
-	(void)signal(SIGPIPE, SIG_IGN);
+		disposition(sigs[i], SIG_DFL);
+	disposition(SIGPIPE, SIG_IGN);
 	/* What is ignored now stays ignored across exec: remember it, so
 	 * PROGRAM's child side sets exactly these back to default. */
 	(void)sigemptyset(&ignored);
