@@ -51,7 +51,7 @@ main(int argc, char *argv[])
 		errno = ENAMETOOLONG;
 		die(argv[1]);
 	}
-	strcpy(sun.sun_path, argv[1]);
+	memcpy(sun.sun_path, argv[1], strlen(argv[1]) + 1);	/* checked above */
 	if ((lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		die("socket");
 	(void)unlink(argv[1]);

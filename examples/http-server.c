@@ -299,6 +299,7 @@ finish(int c)
 int
 main(int argc, char **argv)
 {
+	struct sigaction	sa;
 	struct timeval	tv = { IO_TIMEOUT, 0 };
 	char		where[INET6_ADDRSTRLEN + 16];
 	long		count = -1, answered = 0;
@@ -324,7 +325,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	/* Belt and braces with MSG_NOSIGNAL: no write may kill us. */
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	(void)sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
 		die(errno, "SIGPIPE");
 	lfd = listen_fd();
 	sock_name(lfd, where, sizeof(where));

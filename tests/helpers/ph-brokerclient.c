@@ -464,7 +464,7 @@ daemon_connect(void)
 	sun.sun_family = AF_UNIX;
 	if (strlen(daemon_path) >= sizeof(sun.sun_path))
 		usage();
-	strcpy(sun.sun_path, daemon_path);
+	memcpy(sun.sun_path, daemon_path, strlen(daemon_path) + 1);
 	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
 		setup_fail("socket");
 	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
