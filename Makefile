@@ -16,7 +16,7 @@ LIB_SRCS = src/lib/fd.c src/lib/sockpath.c src/lib/peer.c \
 	   src/lib/listen.c src/lib/fdpass.c src/lib/lock.c src/lib/pidfile.c \
 	   src/lib/grant.c src/lib/proto.c src/lib/broker.c
 CLI_SRCS = src/cli/main.c src/cli/util.c src/cli/mkpath.c src/cli/spec.c \
-	   src/cli/run.c src/cli/check.c src/cli/listen.c src/cli/connect.c \
+	   src/cli/run.c src/cli/exec.c src/cli/check.c src/cli/listen.c src/cli/connect.c \
 	   src/cli/audit.c
 # Privileged code: the broker's handler, policy, privilege tools, log.
 PRIV_SRCS = src/helper/priv.c src/helper/privdrop.c src/helper/policy.c \
@@ -48,7 +48,8 @@ PRIV_HDRS = src/helper/priv.h src/helper/policy.h src/helper/privlog.h \
 	    src/lib/grant.h src/lib/proto.h include/porthole.h $(BUILD)/paths.h
 
 all: $(BUILD)/libporthole.a $(BUILD)/$(SHLIB) $(BUILD)/porthole \
-     $(BUILD)/libporthole.pc $(BUILD)/portholed $(BUILD)/porthole-helper
+     $(BUILD)/libporthole.pc $(BUILD)/portholed $(BUILD)/porthole-helper \
+     $(BUILD)/libporthole-preload.so
 
 # Paths compiled into the programs, from the variables given to make.  The
 # header is rewritten only when its text changes, so a changed PREFIX
@@ -66,6 +67,7 @@ $(BUILD)/paths.h: FORCE
 	  echo '#define PH_POLICY_PATH "$(SYSCONFDIR)/porthole/policy"'; \
 	  echo '#define PH_BROKER_SOCK "$(RUNSTATEDIR)/porthole/porthole.sock"'; \
 	  echo '#define PH_HELPER_PATH "$(LIBEXECDIR)/porthole-helper"'; \
+	  echo '#define PH_PRELOAD_PATH "$(LIBDIR)/porthole/libporthole-preload.so"'; \
 	} > $@.tmp; cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
 $(BUILD)/lib/%.o: src/lib/%.c include/porthole.h src/lib/internal.h src/lib/grant.h src/lib/proto.h $(BUILD)/paths.h
@@ -89,6 +91,35 @@ $(BUILD)/$(SHLIB): $(LIB_PICS) src/lib/libporthole.map
 	    $(ALL_LDFLAGS) -o $@ $(LIB_PICS)
 	$(Q)ln -sf $(SHLIB) $(BUILD)/$(SONAME)
 	$(Q)ln -sf $(SHLIB) $(BUILD)/libporthole.so
+
+# libporthole-preload.so (`porthole exec`) is loaded into programs that
+# were built without sanitizers, where an ASan runtime cannot come first:
+# it is always built without them, from its own PIC copy of the library
+# objects, and exports bind() only (preload.map).
+PRELOAD_CFLAGS = $(CFLAGS_BASE) $(CFLAGS_WARN) $(CFLAGS_HARDEN) \
+		 $(if $(WERROR),-Werror) -Iinclude -Isrc/lib -I$(BUILD) $(CFLAGS) \
+		 -fPIC -fvisibility=hidden -ffunction-sections -fdata-sections
+PRELOAD_LIBOBJS = $(LIB_SRCS:src/lib/%.c=$(BUILD)/preload/lib-%.o)
+
+$(BUILD)/preload/lib-%.o: src/lib/%.c include/porthole.h src/lib/internal.h src/lib/grant.h src/lib/proto.h $(BUILD)/paths.h
+	@mkdir -p $(@D)
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) $(PRELOAD_CFLAGS) -c -o $@ $<
+
+$(BUILD)/preload/preload.o: src/preload/preload.c include/porthole.h src/lib/internal.h src/lib/grant.h $(BUILD)/paths.h
+	@mkdir -p $(@D)
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) $(PRELOAD_CFLAGS) -c -o $@ $<
+
+$(BUILD)/preload/libpic.a: $(PRELOAD_LIBOBJS)
+	rm -f $@
+	$(Q)$(AR) rcs $@ $(PRELOAD_LIBOBJS)
+
+$(BUILD)/libporthole-preload.so: $(BUILD)/preload/preload.o $(BUILD)/preload/libpic.a src/preload/preload.map
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) -shared -Wl,--version-script=src/preload/preload.map \
+	    -Wl,--no-undefined -Wl,--gc-sections $(LDFLAGS_HARDEN) -pthread \
+	    $(LDFLAGS) -o $@ $(BUILD)/preload/preload.o $(BUILD)/preload/libpic.a
 
 $(BUILD)/cli/%.o: src/cli/%.c include/porthole.h src/cli/cli.h $(PRIV_HDRS)
 	@mkdir -p $(@D)
@@ -216,6 +247,9 @@ install: all $(UNITS)
 	install -m 0755 $(BUILD)/portholed $(DESTDIR)$(SBINDIR)/portholed
 	install -m 0755 $(BUILD)/porthole-helper \
 	    $(DESTDIR)$(LIBEXECDIR)/porthole-helper
+	install -d $(DESTDIR)$(LIBDIR)/porthole
+	install -m 0644 $(BUILD)/libporthole-preload.so \
+	    $(DESTDIR)$(LIBDIR)/porthole/libporthole-preload.so
 	install -m 0644 $(BUILD)/libporthole.a $(DESTDIR)$(LIBDIR)/
 	install -m 0755 $(BUILD)/$(SHLIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(SHLIB) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -245,6 +279,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/porthole $(DESTDIR)$(LIBDIR)/libporthole.a \
 	    $(DESTDIR)$(SBINDIR)/portholed \
 	    $(DESTDIR)$(LIBEXECDIR)/porthole-helper \
+	    $(DESTDIR)$(LIBDIR)/porthole/libporthole-preload.so \
 	    $(DESTDIR)$(LIBDIR)/$(SHLIB) $(DESTDIR)$(LIBDIR)/$(SONAME) \
 	    $(DESTDIR)$(LIBDIR)/libporthole.so \
 	    $(DESTDIR)$(INCLUDEDIR)/porthole.h \

@@ -31,6 +31,7 @@ noreturn void	usage_error(const char *fmt, ...)
 
 int	cmd_mkpath(int argc, char **argv);
 int	cmd_run(int argc, char **argv);
+int	cmd_exec(int argc, char **argv);
 int	cmd_check(int argc, char **argv);
 int	cmd_listen(int argc, char **argv);
 int	cmd_connect(int argc, char **argv);

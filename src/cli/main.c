@@ -21,6 +21,8 @@ struct subcommand {
 static const struct subcommand	cmds[] = {
 	{ "run", cmd_run,
 	    "run a program with privileged sockets (socket activation)" },
+	{ "exec", cmd_exec,
+	    "run an unmodified program whose bind() may use the broker" },
 	{ "check", cmd_check,
 	    "say whether the policy allows a SPEC, or validate a policy" },
 	{ "listen", cmd_listen,

@@ -11,6 +11,7 @@
  * unprivileged side only, point tests at another daemon or helper; the
  * daemon is still required to be root.
  */
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -19,7 +20,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,7 @@
 
 #define REPLY_TIMEOUT	10	/* seconds a broker may take to answer */
 #define HELPER_FD	3	/* where porthole-helper finds its channel */
+#define SPAWN_STACK	(64 * 1024)	/* the clone child's, until execve */
 
 static uint32_t
 next_id(void)
@@ -64,22 +67,22 @@ helper_path(void)
  * listening socket's credentials are root's even after the daemon has
  * dropped to its own user, since they were captured at listen() (S28).
  * Returns a new O_CLOEXEC SOCK_SEQPACKET fd with a receive timeout.
+ * No allocation on this path: libporthole-preload calls it from inside
+ * any program's bind(), perhaps in a signal handler or a forked child.
  */
 PH_EXPORT int
 ph_broker_connect(void)
 {
-	struct ph_allow	*root = NULL;
-	struct timeval	 tv = { REPLY_TIMEOUT, 0 };
-	int		 fd, r;
+	struct ph_peer	peer;
+	struct timeval	tv = { REPLY_TIMEOUT, 0 };
+	int		fd, r;
 
-	if ((r = ph_allow_new(&root)) < 0)
-		return r;
-	if ((r = ph_allow_uid(root, 0)) < 0) {
-		ph_allow_free(root);
-		return r;
+	fd = ph_connect(daemon_path(), PH_SOCK_SEQPACKET, NULL, &peer);
+	if (fd == -EPERM || (fd >= 0 && peer.uid != 0)) {
+		/* NULL accepts our own uid too; only root will do here. */
+		ph__fd_close(&fd);
+		return -EPERM;
 	}
-	fd = ph_connect(daemon_path(), PH_SOCK_SEQPACKET, root, NULL);
-	ph_allow_free(root);
 	if (fd < 0)
 		return fd;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1) {
@@ -130,46 +133,80 @@ transact(int conn, const void *req, size_t len, int fd, uint32_t id,
 	return 0;
 }
 
+struct spawn {
+	const char	*path;
+	int		 fd;		/* the child's end, above HELPER_FD */
+};
+
+/* In the clone()d child, which shares our memory until it execs: raw
+ * syscalls only, no stack of ours touched. */
+static int
+helper_child(void *arg)
+{
+	const struct spawn	*sp = arg;
+	char			*argv[] = { "porthole-helper", NULL };
+	char			*envp[] = { NULL };
+
+	if (dup2(sp->fd, HELPER_FD) == HELPER_FD)
+		(void)execve(sp->path, argv, envp);
+	_exit(127);
+}
+
 /*
  * Run porthole-helper with one end of a SOCK_SEQPACKET socketpair on fd
  * 3, an empty environment and nothing else open (all our fds are
  * O_CLOEXEC).  Returns the other end and the helper's pid.
+ *
+ * Not posix_spawn(): that allocates, and its child sends SIGCHLD, which
+ * a program that uses ph_bind() through libporthole-preload never asked
+ * for: its handler would run, and a waitpid(-1) there could reap our
+ * helper.  A clone() child with exit signal 0 raises nothing and is seen
+ * only by waitpid(__WALL).  Every signal stays blocked from before the
+ * clone until the helper's own start-up, which resets the mask (S6), so
+ * no handler of the program runs on the shared stack.
  */
 static int
 helper_start(pid_t *ret_pid)
 {
-	posix_spawn_file_actions_t	 fa;
-	char				*argv[] = { "porthole-helper", NULL };
-	char				*envp[] = { NULL };
-	int				 sp[2] = { -1, -1 }, hi = -1, r;
-	pid_t				 pid;
+	struct spawn	 sp;
+	sigset_t	 all, old;
+	void		*stack;
+	int		 pair[2] = { -1, -1 }, hi = -1, r, e;
+	pid_t		 pid;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == -1)
 		return -errno;
 	/* Keep the child's end off fd 3 itself: dup2(3, 3) would leave
 	 * O_CLOEXEC set and the helper without its channel. */
-	if ((hi = fcntl(sp[1], F_DUPFD_CLOEXEC, HELPER_FD + 1)) == -1) {
+	if ((hi = fcntl(pair[1], F_DUPFD_CLOEXEC, HELPER_FD + 1)) == -1) {
 		r = -errno;
 		goto out;
 	}
-	if ((r = posix_spawn_file_actions_init(&fa)) != 0) {
-		r = -r;
+	stack = mmap(NULL, SPAWN_STACK, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
+		r = -errno;
 		goto out;
 	}
-	r = posix_spawn_file_actions_adddup2(&fa, hi, HELPER_FD);
-	if (r == 0)
-		r = posix_spawn(&pid, helper_path(), &fa, NULL, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	if (r != 0) {
-		r = -r;
+	sp.path = helper_path();
+	sp.fd = hi;
+	(void)sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = clone(helper_child, (char *)stack + SPAWN_STACK,
+	    CLONE_VM | CLONE_VFORK, &sp);
+	e = errno;
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	(void)munmap(stack, SPAWN_STACK);
+	if (pid == -1) {
+		r = -e;
 		goto out;
 	}
 	*ret_pid = pid;
-	r = sp[0];
-	sp[0] = -1;
+	r = pair[0];
+	pair[0] = -1;
  out:
-	ph__fd_close(&sp[0]);
-	ph__fd_close(&sp[1]);
+	ph__fd_close(&pair[0]);
+	ph__fd_close(&pair[1]);
 	ph__fd_close(&hi);
 	return r;
 }
@@ -179,7 +216,7 @@ helper_reap(pid_t pid)
 {
 	int	st;
 
-	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+	while (waitpid(pid, &st, __WALL) == -1 && errno == EINTR)
 		;
 }
 

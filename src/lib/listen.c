@@ -473,7 +473,13 @@ ph_connect(const char *path, int flags, const struct ph_allow *servers,
 	if ((fd = socket(AF_UNIX, sock_type(flags & PH_SOCK_SEQPACKET), 0))
 	    == -1)
 		return errno == EPERM ? -EACCES : -errno;
-	if (connect(fd, (struct sockaddr *)&sun, sl) == -1) {
+	/* A Unix connect() interrupted by a signal left nothing half-done:
+	 * it is simply made again (a program's handler may interrupt us,
+	 * ph_bind() called from libporthole-preload). */
+	while ((r = connect(fd, (struct sockaddr *)&sun, sl)) == -1 &&
+	    errno == EINTR)
+		;
+	if (r == -1) {
 		/* -EPERM is kept for a refused server (an LSM may say it) */
 		r = errno == EPERM ? -EACCES : -errno;
 		goto out;

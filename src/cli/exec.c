@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * exec.c - porthole exec [--no-inherit] [--] PROGRAM [ARG...]: run an
+ * unmodified PROGRAM with libporthole-preload.so in LD_PRELOAD, so that
+ * its bind() of a privileged port goes to the broker (src/preload/).
+ *
+ * Before the exec, PROGRAM is looked at the way the kernel and ld.so will
+ * see it, because a preload that silently does not load leaves the user
+ * with a bare EACCES and no idea why:
+ *   - found on PATH as execvp() would find it (127 if not, 126 if it
+ *     cannot be run);
+ *   - "#!" scripts are followed to their interpreter (at most 4 deep,
+ *     as the kernel does);
+ *   - a static ELF (no PT_INTERP) has no ld.so to preload anything;
+ *   - a setuid or setgid ELF, or one with file capabilities, runs in
+ *     secure mode, where ld.so ignores LD_PRELOAD (kernel-facts V16);
+ *   - an ELF of another class or machine than the preload cannot load it.
+ * Each of these exits 125 and points to `porthole run`.  What is checked
+ * here is advice, not a security boundary: the preload confers no
+ * privilege, the broker decides everything.
+ *
+ * PORTHOLE_PRELOAD (read with secure_getenv) names another preload, for
+ * tests of an uninstalled build.
+ *
+ * Exit: 125 when porthole fails or refuses, 126 when PROGRAM cannot run,
+ * 127 when it is not found; once PROGRAM runs, its status.
+ */
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "porthole.h"
+#include "paths.h"
+#include "cli.h"
+
+#define MAX_INTERP	4	/* nested "#!", as the kernel allows */
+#define SHEBANG_MAX	256	/* the kernel's BINPRM_BUF_SIZE */
+#define MAX_PHDRS	256
+
+static void
+exec_help(void)
+{
+	(void)printf(
+	    "Usage: porthole exec [--no-inherit] [--] PROGRAM [ARG...]\n"
+	    "\n"
+	    "Run PROGRAM with libporthole-preload.so preloaded: when it binds a\n"
+	    "TCP or UDP socket to a privileged port (below\n"
+	    "net.ipv4.ip_unprivileged_port_start) and the kernel refuses, the\n"
+	    "porthole broker binds that same socket in place, if the policy in\n"
+	    "%s allows it.  Every other bind() is left alone.\n"
+	    "\n"
+	    "  --no-inherit   preload PROGRAM only, not what it executes\n"
+	    "  -h, --help     show this help\n"
+	    "\n"
+	    "Statically linked, setuid, setgid and file-capability programs\n"
+	    "cannot be helped this way; use 'porthole run' for them.\n"
+	    "\n"
+	    "Exit status: 125 if porthole fails, 126 if PROGRAM cannot be run,\n"
+	    "127 if it is not found, else PROGRAM's.\n", PH_POLICY_PATH);
+}
+
+/* What the preload is built for: class and machine of its ELF header. */
+struct elfid {
+	unsigned char	cls;
+	uint16_t	machine;
+};
+
+/*
+ * Read the ELF header and program headers of the open file fd.  Returns
+ * 1 for an ELF (with *dyn = has PT_INTERP), 0 for something else, or -1
+ * with errno for a read error.
+ */
+static int
+elf_inspect(int fd, struct elfid *id, int *dyn)
+{
+	union {
+		Elf64_Ehdr	e64;
+		Elf32_Ehdr	e32;
+	} h;
+	uint64_t	phoff;
+	size_t		phnum, phentsize, i;
+	ssize_t		n;
+
+	n = pread(fd, &h, sizeof(h), 0);
+	if (n == -1)
+		return -1;
+	if ((size_t)n < sizeof(h.e32) || memcmp(h.e32.e_ident, ELFMAG,
+	    SELFMAG) != 0)
+		return 0;
+	id->cls = h.e32.e_ident[EI_CLASS];
+	/* e_machine sits at the same offset in both classes. */
+	id->machine = h.e32.e_machine;
+	if (id->cls == ELFCLASS64 && (size_t)n >= sizeof(h.e64)) {
+		phoff = h.e64.e_phoff;
+		phnum = h.e64.e_phnum;
+		phentsize = h.e64.e_phentsize;
+		if (phentsize != sizeof(Elf64_Phdr))
+			return 0;
+	} else if (id->cls == ELFCLASS32) {
+		phoff = h.e32.e_phoff;
+		phnum = h.e32.e_phnum;
+		phentsize = h.e32.e_phentsize;
+		if (phentsize != sizeof(Elf32_Phdr))
+			return 0;
+	} else
+		return 0;
+	*dyn = 0;
+	if (phnum > MAX_PHDRS || phoff > (uint64_t)LLONG_MAX)
+		return 0;
+	for (i = 0; i < phnum; i++) {
+		union {
+			Elf64_Phdr	p64;
+			Elf32_Phdr	p32;
+		} ph;
+		uint32_t	type;
+
+		if (pread(fd, &ph, phentsize, (off_t)(phoff + i * phentsize))
+		    != (ssize_t)phentsize)
+			return 0;
+		type = id->cls == ELFCLASS64 ? ph.p64.p_type : ph.p32.p_type;
+		if (type == PT_INTERP)
+			*dyn = 1;
+	}
+	return 1;
+}
+
+/*
+ * Does running this file change our credentials, so that ld.so runs it in
+ * secure mode and drops LD_PRELOAD?  A set-id bit of another id than
+ * ours, on a mount that honours it, or file capabilities.  Under
+ * no_new_privs neither applies (kernel-facts V17).
+ */
+static const char *
+secure_mode(int fd, const struct stat *st)
+{
+	struct statvfs	sv;
+
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+		return NULL;
+	if (fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_NOSUID))
+		return NULL;
+	if ((st->st_mode & S_ISUID) && st->st_uid != getuid())
+		return "setuid";
+	if ((st->st_mode & S_ISGID) && st->st_gid != getgid())
+		return "setgid";
+	if (fgetxattr(fd, "security.capability", NULL, 0) > 0)
+		return "given file capabilities";
+	return NULL;
+}
+
+/* Where execvp() would find `name`: a path into buf, or -errno. */
+static int
+find_program(const char *name, char *buf, size_t len)
+{
+	const char	*path = getenv("PATH"), *p, *e;
+	int		 err = -ENOENT;
+	size_t		 n;
+
+	if (name[0] == '\0')
+		return -ENOENT;
+	if (strchr(name, '/') != NULL) {
+		if (strlen(name) >= len)
+			return -ENAMETOOLONG;
+		memcpy(buf, name, strlen(name) + 1);
+		return 0;
+	}
+	if (path == NULL)
+		path = "/bin:/usr/bin";		/* glibc's execvp() default */
+	for (p = path;; p = e + 1) {
+		struct stat	st;
+
+		if ((e = strchr(p, ':')) == NULL)
+			e = p + strlen(p);
+		n = (size_t)(e - p);
+		if (n == 0)
+			n = 1, p = ".";		/* an empty entry is "." */
+		if (n + 1 + strlen(name) < len) {
+			memcpy(buf, p, n);
+			buf[n] = '/';
+			memcpy(buf + n + 1, name, strlen(name) + 1);
+			if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
+				if (access(buf, X_OK) == 0)
+					return 0;
+				err = -EACCES;	/* execvp() goes on too */
+			}
+		}
+		if (*e == '\0')
+			break;
+	}
+	return err;
+}
+
+/*
+ * Follow PROGRAM as the kernel will: "#!" to its interpreter, then the
+ * ELF.  Dies with the reason when the preload cannot work.
+ */
+static void
+check_program(const char *display, const char *path,
+    const struct elfid *want)
+{
+	char		 buf[SHEBANG_MAX + 1], cur[PATH_MAX], *s, *t;
+	struct stat	 st;
+	struct elfid	 id;
+	const char	*why;
+	ssize_t		 n;
+	int		 depth, fd, dyn = 0, r;
+
+	if (strlen(path) >= sizeof(cur))
+		die(EXIT_NOEXEC, ENAMETOOLONG, "cannot run '%s'", display);
+	memcpy(cur, path, strlen(path) + 1);
+	for (depth = 0; depth <= MAX_INTERP; depth++) {
+		if ((fd = open(cur, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
+		    fstat(fd, &st) == -1)
+			die(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, errno,
+			    "cannot run '%s'%s%s", display, depth ? ": " : "",
+			    depth ? cur : "");
+		if (!S_ISREG(st.st_mode))
+			die(EXIT_NOEXEC, EACCES, "cannot run '%s'", display);
+		if ((n = pread(fd, buf, SHEBANG_MAX, 0)) == -1)
+			die(EXIT_NOEXEC, errno, "cannot read '%s'", cur);
+		buf[n] = '\0';
+		if (n < 2 || buf[0] != '#' || buf[1] != '!')
+			break;
+		(void)close(fd);
+		/* "#!" [spaces] INTERPRETER [spaces ARG]: the interpreter. */
+		for (s = buf + 2; *s == ' ' || *s == '\t'; s++)
+			;
+		for (t = s; *t != '\0' && *t != ' ' && *t != '\t' &&
+		    *t != '\n'; t++)
+			;
+		*t = '\0';
+		if (*s == '\0')
+			die(EXIT_NOEXEC, ENOEXEC, "cannot run '%s'", display);
+		memcpy(cur, s, (size_t)(t - s) + 1);
+	}
+	if (depth > MAX_INTERP)
+		die(EXIT_NOEXEC, ELOOP, "cannot run '%s'", display);
+	r = elf_inspect(fd, &id, &dyn);
+	if (r == -1)
+		die(EXIT_NOEXEC, errno, "cannot read '%s'", cur);
+	if (r == 1) {
+		if (!dyn)
+			die(EXIT_CANNOT, 0, "%s%s%s is statically linked, so no "
+			    "preload can reach its bind(); run it with "
+			    "'porthole run SPEC... -- %s' and let it take its "
+			    "sockets from LISTEN_FDS", cur, depth ? " (for " : "",
+			    depth ? display : "", display);
+		if (id.cls != want->cls || id.machine != want->machine)
+			die(EXIT_CANNOT, 0, "%s is built for another machine "
+			    "or word size than libporthole-preload.so; use "
+			    "'porthole run SPEC... -- %s'", cur, display);
+	}
+	/* Not ELF and no "#!": execvp() hands it to /bin/sh, which we
+	 * trust to be a dynamic ELF of ours. */
+	if (r == 1 && (why = secure_mode(fd, &st)) != NULL)
+		die(EXIT_CANNOT, 0, "%s is %s, so the dynamic loader ignores "
+		    "LD_PRELOAD for it; run it with 'porthole run SPEC... -- "
+		    "%s' instead", cur, why, display);
+	(void)close(fd);
+}
+
+/* The preload: its path, checked to be a loadable ELF of ours. */
+static const char *
+preload_path(struct elfid *id)
+{
+	const char	*p = secure_getenv("PORTHOLE_PRELOAD");
+	int		 fd, dyn = 0, r;
+
+	if (p == NULL || p[0] != '/')
+		p = PH_PRELOAD_PATH;
+	/* ld.so splits LD_PRELOAD at spaces and colons. */
+	if (strpbrk(p, " :\t\n") != NULL)
+		die(EXIT_CANNOT, 0, "the preload's path '%s' has a space or a "
+		    "colon, which LD_PRELOAD cannot carry", p);
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+		die(EXIT_CANNOT, errno, "%s (reinstall porthole: make install)",
+		    p);
+	r = elf_inspect(fd, id, &dyn);
+	(void)close(fd);
+	if (r != 1)
+		die(EXIT_CANNOT, r == -1 ? errno : ENOEXEC, "%s", p);
+	return p;
+}
+
+int
+cmd_exec(int argc, char **argv)
+{
+	static const struct option	opts[] = {
+		{ "no-inherit",	no_argument,	NULL, 'n' },
+		{ "help",	no_argument,	NULL, 'h' },
+		{ NULL,		0,		NULL, 0 },
+	};
+	struct elfid	 want;
+	const char	*pre, *old;
+	char		 path[PATH_MAX], *val;
+	int		 c, noinherit = 0, r;
+	size_t		 n;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			noinherit = 1;
+			break;
+		case 'h':
+			exec_help();
+			return 0;
+		default:
+			usage_error("bad option");
+		}
+	}
+	if (optind >= argc)
+		usage_error("missing PROGRAM");
+	pre = preload_path(&want);
+	if ((r = find_program(argv[optind], path, sizeof(path))) < 0)
+		die(r == -ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, -r,
+		    "cannot run '%s'", argv[optind]);
+	check_program(argv[optind], path, &want);
+
+	/* Ours first, so that our bind() is the one the program finds;
+	 * any preload already there stays, after us. */
+	old = getenv("LD_PRELOAD");
+	n = strlen(pre) + (old != NULL ? strlen(old) + 1 : 0) + 1;
+	if ((val = malloc(n)) == NULL)
+		die(EXIT_CANNOT, ENOMEM, "LD_PRELOAD");
+	(void)snprintf(val, n, "%s%s%s", pre, old != NULL && old[0] ? " " : "",
+	    old != NULL ? old : "");
+	if (setenv("LD_PRELOAD", val, 1) == -1)
+		die(EXIT_CANNOT, errno, "setenv");
+	free(val);
+	if (noinherit && setenv("PORTHOLE_EXEC_NOINHERIT", "1", 1) == -1)
+		die(EXIT_CANNOT, errno, "setenv");
+	if (!noinherit)
+		(void)unsetenv("PORTHOLE_EXEC_NOINHERIT");
+	execv(path, argv + optind);
+	if (errno == ENOEXEC) {
+		/* As execvp(): a file with no "#!" is a shell script. */
+		char	**sh = calloc((size_t)(argc - optind) + 2, sizeof(*sh));
+
+		if (sh == NULL)
+			die(EXIT_CANNOT, ENOMEM, "cannot run '%s'",
+			    argv[optind]);
+		sh[0] = "sh";
+		sh[1] = path;
+		memcpy(sh + 2, argv + optind + 1,
+		    (size_t)(argc - optind - 1) * sizeof(*sh));
+		execv("/bin/sh", sh);
+	}
+	die(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, errno,
+	    "cannot run '%s'", argv[optind]);
+}
