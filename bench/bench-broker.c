@@ -32,12 +32,20 @@
  *   lib-daemon  BIND80-PH as USER: the program ported to porthole, which
  *               calls ph_bind() where it called bind()
  *   lib-helper  the same with PORTHOLE_SOCKET=/nonexistent
+ *   exec-daemon `porthole exec BIND80` as USER: the unchanged program with
+ *               libporthole-preload.so in LD_PRELOAD, whose bind() sends
+ *               the program's own socket to portholed on EACCES (the
+ *               authbind replacement)
+ *   exec-helper the same with PORTHOLE_SOCKET=/nonexistent, so that the
+ *               preload runs the setuid porthole-helper
  * Every run forks, makes the same setgroups/setresgid/setresuid calls (to
  * root's ids for "root") and execs with the same small environment.
  * Rows: program-authbind (raw = root, lib = authbind; context), and
- * program-run-daemon, -run-helper, -lib-daemon, -lib-helper (raw =
- * authbind).  Without AUTHBIND ("-") the last four are against root, and
- * named .../root.
+ * program-run-daemon, -run-helper, -lib-daemon, -lib-helper, -exec-daemon,
+ * -exec-helper (raw = authbind), then program-exec-daemon/root (raw =
+ * root; context).  Without AUTHBIND ("-") the authbind variant is not
+ * run, program-authbind is not printed, and the other rows are against
+ * root, named .../root.
  *
  * Rounds interleave every variant, in an order that rotates and reverses
  * from round to round, so each variant runs first, last and in between
@@ -46,6 +54,9 @@
  * Usage: bench-broker [-r rounds] [-b batch] -u USER bind
  *        bench-broker [-r rounds] -u USER program BIND80 BIND80-PH PORTHOLE
  *            AUTHBIND|-
+ * PORTHOLE is an installed porthole (run, exec): `porthole exec` finds the
+ * preload at its compiled-in path, $(LIBDIR)/porthole/, which USER must
+ * be able to read.
  * Output: rows as described in bench.h.
  */
 #include <sys/socket.h>
@@ -78,7 +89,7 @@
 enum { V_LIMIT, V_KEPT, V_FRESH, NBIND };
 /* Program-mode variants. */
 enum { P_ROOT, P_AUTHBIND, P_RUN_DAEMON, P_RUN_HELPER, P_LIB_DAEMON,
-    P_LIB_HELPER, NPROG };
+    P_LIB_HELPER, P_EXEC_DAEMON, P_EXEC_HELPER, NPROG };
 
 #define CMD_QUIT	0xff
 
@@ -369,6 +380,7 @@ mode_program(size_t rounds, char *bind80, char *bind80ph, char *porthole,
 	static char	 nosock[] = "PORTHOLE_SOCKET=/nonexistent";
 	static char	 spec[] = "tcp:127.0.0.1:80";
 	static char	 deep[] = "--deep", run[] = "run", dashes[] = "--";
+	static char	 exec[] = "exec";
 	struct prog	 p[NPROG];
 	double		*s[NPROG];
 	unsigned int	 r;
@@ -387,6 +399,11 @@ mode_program(size_t rounds, char *bind80, char *bind80ph, char *porthole,
 	p[P_RUN_HELPER] = p[P_RUN_DAEMON];
 	p[P_LIB_DAEMON].argv[0] = bind80ph;
 	p[P_LIB_HELPER].argv[0] = bind80ph;
+	p[P_EXEC_DAEMON].argv[0] = porthole;
+	p[P_EXEC_DAEMON].argv[1] = exec;
+	p[P_EXEC_DAEMON].argv[2] = dashes;
+	p[P_EXEC_DAEMON].argv[3] = bind80;
+	p[P_EXEC_HELPER] = p[P_EXEC_DAEMON];
 	for (v = 0; v < NPROG; v++) {
 		p[v].envp[0] = path;
 		p[v].uid = v == P_ROOT ? 0 : user_uid;
@@ -398,6 +415,7 @@ mode_program(size_t rounds, char *bind80, char *bind80ph, char *porthole,
 	/* No daemon at that path: libporthole runs porthole-helper. */
 	p[P_RUN_HELPER].envp[1] = nosock;
 	p[P_LIB_HELPER].envp[1] = nosock;
+	p[P_EXEC_HELPER].envp[1] = nosock;
 
 	for (v = 0; v < NPROG; v++)
 		if ((s[v] = calloc(rounds, sizeof(double))) == NULL)
@@ -417,7 +435,7 @@ mode_program(size_t rounds, char *bind80, char *bind80ph, char *porthole,
 	}
 
 	bench_header("whole programs binding 127.0.0.1:80: root, authbind, "
-	    "porthole run, ph_bind()");
+	    "porthole run, ph_bind(), porthole exec");
 	if (n == NPROG) {
 		paired_row("program-authbind", s[P_ROOT], s[P_AUTHBIND], rounds,
 		    1);
@@ -429,6 +447,13 @@ mode_program(size_t rounds, char *bind80, char *bind80ph, char *porthole,
 		    rounds, 1);
 		paired_row("program-lib-helper", s[P_AUTHBIND], s[P_LIB_HELPER],
 		    rounds, 1);
+		paired_row("program-exec-daemon", s[P_AUTHBIND],
+		    s[P_EXEC_DAEMON], rounds, 1);
+		paired_row("program-exec-helper", s[P_AUTHBIND],
+		    s[P_EXEC_HELPER], rounds, 1);
+		/* Context: the preload against root's own run. */
+		paired_row("program-exec-daemon/root", s[P_ROOT],
+		    s[P_EXEC_DAEMON], rounds, 1);
 	} else {
 		paired_row("program-run-daemon/root", s[P_ROOT],
 		    s[P_RUN_DAEMON], rounds, 1);
@@ -438,6 +463,10 @@ mode_program(size_t rounds, char *bind80, char *bind80ph, char *porthole,
 		    s[P_LIB_DAEMON], rounds, 1);
 		paired_row("program-lib-helper/root", s[P_ROOT],
 		    s[P_LIB_HELPER], rounds, 1);
+		paired_row("program-exec-daemon/root", s[P_ROOT],
+		    s[P_EXEC_DAEMON], rounds, 1);
+		paired_row("program-exec-helper/root", s[P_ROOT],
+		    s[P_EXEC_HELPER], rounds, 1);
 	}
 	(void)close(devnull);
 	return 0;

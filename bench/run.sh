@@ -20,10 +20,14 @@
 # starts portholed -f and runs bench-broker's "bind" and "program" modes,
 # pinned and unpinned.  Targets: a bind on a kept connection <= 2.5 x
 # the limit (root's own socket + bind + listen), on a new connection
-# <= 4 x; a whole program binding port 80 through the daemon <= 0.4 x
-# authbind, through the helper <= 0.6 x.  authbind is installed with
-# apt-get when missing (not with PH_NO_INSTALL=1).  BENCH_BROKER=0 skips
-# this part; as non-root it is skipped with a message.
+# <= 4 x; a whole program binding port 80 ported to porthole (ph_bind())
+# or run by `porthole run`, through the daemon <= 0.4 x authbind, through
+# the helper <= 0.6 x; the unchanged program run by `porthole exec` (the
+# preload: the authbind replacement) <= 0.5 x authbind, through the daemon
+# and through the helper.  program-exec-daemon/root (against root binding
+# directly) is context.  authbind is installed with apt-get when missing
+# (not with PH_NO_INSTALL=1).  BENCH_BROKER=0 skips this part; as non-root
+# it is skipped with a message.
 #
 # Before the broker part it measures connections per second through
 # fork-and-exec Unix socket servers serving /bin/true (bench-ucspi): porthole
@@ -200,7 +204,8 @@ broker() {
 	echo "program-*: a whole program binding 127.0.0.1:80, fork to exit:" \
 	    "as root, via authbind --deep,"
 	echo "  run-*: unchanged, via porthole run; lib-*: calling ph_bind();" \
-	    "*-daemon: portholed; *-helper: porthole-helper."
+	    "exec-*: unchanged, via porthole exec"
+	echo "  (LD_PRELOAD); *-daemon: portholed; *-helper: porthole-helper."
 	echo "base, measured: medians (context only); ratio: median of the" \
 	    "per-round ratios, [q1-q3] their quartiles."
 	echo
@@ -213,6 +218,8 @@ broker() {
 		tgt["program-run-helper"] = 0.6
 		tgt["program-lib-daemon"] = 0.4
 		tgt["program-lib-helper"] = 0.6
+		tgt["program-exec-daemon"] = 0.5
+		tgt["program-exec-helper"] = 0.5
 		for (c in tgt)
 			if (c ~ /^program-/)
 				base[c] = "authbind"
@@ -225,7 +232,7 @@ broker() {
 		line[$1, ++n[$1]] = $0
 	}
 	END {
-		printf "%-23s %-9s %-8s %11s %11s %7s  %-15s %6s %s\n",
+		printf "%-24s %-9s %-8s %11s %11s %7s  %-15s %6s %s\n",
 		    "case", "cpu", "vs", "base", "measured", "ratio",
 		    "[q1-q3]", "target", "verdict"
 		for (c = 1; c <= ncases; c++)
@@ -241,7 +248,7 @@ broker() {
 					t = "-"
 					v = "(context)"
 				}
-				printf "%-23s %-9s %-8s %8.1f us %8.1f us " \
+				printf "%-24s %-9s %-8s %8.1f us %8.1f us " \
 				    "%7.3f  [%.3f-%.3f] %6s %s\n", f[1], f[2],
 				    base[f[1]], f[3] / 1000, f[4] / 1000,
 				    f[5], f[6], f[7], t, v

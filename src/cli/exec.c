@@ -203,9 +203,11 @@ find_program(const char *name, char *buf, size_t len)
 
 /*
  * Follow PROGRAM as the kernel will: "#!" to its interpreter, then the
- * ELF.  Dies with the reason when the preload cannot work.
+ * ELF.  Dies with the reason when the preload cannot work.  Returns 1
+ * when the last interpreter is env(1), which will exec PROGRAM's real
+ * interpreter in turn, else 0.
  */
-static void
+static int
 check_program(const char *display, const char *path,
     const struct elfid *want)
 {
@@ -268,6 +270,8 @@ check_program(const char *display, const char *path,
 		    "LD_PRELOAD for it; run it with 'porthole run SPEC... -- "
 		    "%s' instead", cur, why, display);
 	(void)close(fd);
+	s = strrchr(cur, '/');
+	return depth > 0 && strcmp(s != NULL ? s + 1 : cur, "env") == 0;
 }
 
 /* The preload: its path, checked to be a loadable ELF of ours. */
@@ -304,7 +308,7 @@ cmd_exec(int argc, char **argv)
 	struct elfid	 want;
 	const char	*pre, *old;
 	char		 path[PATH_MAX], *val;
-	int		 c, noinherit = 0, r;
+	int		 c, noinherit = 0, viaenv, r;
 	size_t		 n;
 
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -325,7 +329,7 @@ cmd_exec(int argc, char **argv)
 	if ((r = find_program(argv[optind], path, sizeof(path))) < 0)
 		die(r == -ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, -r,
 		    "cannot run '%s'", argv[optind]);
-	check_program(argv[optind], path, &want);
+	viaenv = check_program(argv[optind], path, &want);
 
 	/* Ours first, so that our bind() is the one the program finds;
 	 * any preload already there stays, after us. */
@@ -338,7 +342,8 @@ cmd_exec(int argc, char **argv)
 	if (setenv("LD_PRELOAD", val, 1) == -1)
 		die(EXIT_CANNOT, errno, "setenv");
 	free(val);
-	if (noinherit && setenv("PORTHOLE_EXEC_NOINHERIT", "1", 1) == -1)
+	if (noinherit && setenv("PORTHOLE_EXEC_NOINHERIT", viaenv ? "2" : "1",
+	    1) == -1)
 		die(EXIT_CANNOT, errno, "setenv");
 	if (!noinherit)
 		(void)unsetenv("PORTHOLE_EXEC_NOINHERIT");

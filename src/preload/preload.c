@@ -86,7 +86,9 @@ next_bind(int fd, const struct sockaddr *sa, socklen_t len)
 /*
  * --no-inherit: take our own entry out of LD_PRELOAD (keeping any other),
  * so that what PROGRAM executes runs without us.  Runs in the constructor,
- * single-threaded, before the program's main().
+ * single-threaded, before the program's main().  PORTHOLE_EXEC_NOINHERIT
+ * is "1", or "2" when PROGRAM is a "#!/usr/bin/env NAME" script: env is
+ * loaded first and NAME, which is PROGRAM too, after it (exec.c).
  */
 static void
 strip_preload(void)
@@ -126,8 +128,9 @@ strip_preload(void)
 __attribute__((constructor)) static void
 preload_init(void)
 {
-	struct stat	st;
-	int		saved = errno;
+	struct stat	 st;
+	const char	*v;
+	int		 saved = errno;
 
 	atomic_store(&real_bind, (bind_fn)dlsym(RTLD_NEXT, "bind"));
 	if (fstat(2, &st) == 0) {
@@ -135,8 +138,14 @@ preload_init(void)
 		err_ino = st.st_ino;
 		err_ok = 1;
 	}
-	if (secure_getenv(NOINHERIT_ENV) != NULL)
-		strip_preload();
+	if ((v = secure_getenv(NOINHERIT_ENV)) != NULL) {
+		/* "2": we are env(1) of a "#!/usr/bin/env NAME" script, and
+		 * NAME is still PROGRAM: pass on once more. */
+		if (strcmp(v, "2") == 0)
+			(void)setenv(NOINHERIT_ENV, "1", 1);
+		else
+			strip_preload();
+	}
 	errno = saved;
 }
 
