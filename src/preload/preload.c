@@ -209,7 +209,6 @@ describe(const struct sockaddr_in6 *sin6, const struct sockaddr_in *sin,
     int tcp, int dual, char *what, size_t wlen, char *rule, size_t rlen)
 {
 	struct ph_grant	g;
-	static const unsigned char	any[16];
 
 	memset(&g, 0, sizeof(g));
 	g.kind = tcp ? PH_GRANT_TCP : PH_GRANT_UDP;
@@ -224,8 +223,8 @@ describe(const struct sockaddr_in6 *sin6, const struct sockaddr_in *sin,
 	}
 	if (ph__grant_format(&g, what, wlen) < 0)
 		(void)snprintf(what, wlen, "port %u", (unsigned)g.port_lo);
-	/* Every address, or a dual-stack [::]: the port-only rule. */
-	if (dual || memcmp(g.addr, any, g.family == AF_INET ? 4 : 16) == 0)
+	/* A dual-stack [::] takes both families: the port-only rule. */
+	if (dual)
 		g.family = 0;
 	if (ph__grant_format(&g, rule, rlen) < 0)
 		rule[0] = '\0';
