@@ -26,8 +26,11 @@
 # preload: the authbind replacement) <= 0.5 x authbind, through the daemon
 # and through the helper.  program-exec-daemon/root (against root binding
 # directly) is context.  authbind is installed with apt-get when missing
-# (not with PH_NO_INSTALL=1).  BENCH_BROKER=0 skips this part; as non-root
-# it is skipped with a message.
+# (not with PH_NO_INSTALL=1).  `porthole` and `porthole-helper` are built
+# with MUSL_CC (config.mk: static musl) as given in the environment (`make
+# bench MUSL_CC=` for glibc), else with musl-gcc, installed (Debian
+# musl-tools) the same way when missing; the table says which.
+# BENCH_BROKER=0 skips this part; as non-root it is skipped with a message.
 #
 # Before the broker part it measures connections per second through
 # fork-and-exec Unix socket servers serving /bin/true (bench-ucspi): porthole
@@ -148,6 +151,28 @@ broker() {
 		    apt-get install -y --no-install-recommends authbind; }
 		} >/dev/null 2>&1
 	fi
+	# `porthole` and `porthole-helper` static against musl (MUSL_CC,
+	# config.mk): MUSL_CC from the environment (`make bench MUSL_CC=`
+	# for the glibc build), else musl-gcc, installed (musl-tools) when
+	# missing.
+	if [ "${MUSL_CC+set}" = set ]; then
+		musl=$MUSL_CC
+	else
+		if ! command -v musl-gcc >/dev/null 2>&1 &&
+		    [ "${PH_NO_INSTALL:-0}" != 1 ] &&
+		    command -v apt-get >/dev/null 2>&1; then
+			echo "run.sh: installing musl-tools (apt-get) for a" \
+			    "static musl porthole"
+			{ DEBIAN_FRONTEND=noninteractive apt-get install -y \
+			    --no-install-recommends musl-tools ||
+			  { apt-get update && DEBIAN_FRONTEND=noninteractive \
+			    apt-get install -y --no-install-recommends \
+			    musl-tools; }
+			} >/dev/null 2>&1
+		fi
+		musl=
+		command -v musl-gcc >/dev/null 2>&1 && musl="musl-gcc"
+	fi
 	id "$BUSER" >/dev/null 2>&1 ||
 	    useradd -M -s /usr/sbin/nologin "$BUSER" || return 0
 	T=$(mktemp -d "${TMPDIR:-/tmp}/ph-bench-broker.XXXXXX") || {
@@ -158,7 +183,8 @@ broker() {
 	# be root's and not writable by others (S53).
 	chmod 0755 "$T"
 	if ! make -s -j"$(nproc)" -C "$TOP" BUILD="$T/build" PREFIX="$T/prefix" \
-	    SYSCONFDIR="$T/etc" RUNSTATEDIR="$T/run" install-setuid \
+	    SYSCONFDIR="$T/etc" RUNSTATEDIR="$T/run" MUSL_CC="$musl" \
+	    install-setuid \
 	    "$T/build/bench/bench-broker" >"$T/make.log" 2>&1 ||
 	    ! ${CC:-cc} -O2 -o "$T/bind80" "$TOP/bench/bind80.c" \
 	    >>"$T/make.log" 2>&1 ||
@@ -169,6 +195,18 @@ broker() {
 		cat "$T/make.log" >&2
 		status=1
 		return 0
+	fi
+	# What was built, as the table's heading says: the variable, and
+	# what the binary is.
+	built="porthole and porthole-helper built with MUSL_CC=$musl"
+	[ -n "$musl" ] || built="$built (empty: ${CC:-cc})"
+	if command -v readelf >/dev/null 2>&1; then
+		if readelf -lW "$T/prefix/bin/porthole" 2>/dev/null |
+		    grep -q 'program interpreter'; then
+			built="$built; porthole is dynamically linked"
+		else
+			built="$built; porthole is statically linked"
+		fi
 	fi
 	# portholed makes its run directory under umask 077 (0700, which
 	# no user can connect through): made here, 0755, as systemd does.
@@ -208,6 +246,7 @@ broker() {
 	echo "  (LD_PRELOAD); *-daemon: portholed; *-helper: porthole-helper."
 	echo "base, measured: medians (context only); ratio: median of the" \
 	    "per-round ratios, [q1-q3] their quartiles."
+	echo "$built."
 	echo
 	awk -F '\t' '
 	BEGIN {

@@ -9,7 +9,7 @@
  * with a bare EACCES and no idea why:
  *   - found on PATH as execvp() would find it (127 if not, 126 if it
  *     cannot be run);
- *   - "#!" scripts are followed to their interpreter (at most 4 deep,
+ *   - "#!" scripts are followed to their interpreter (at most 5 deep,
  *     as the kernel does);
  *   - a static ELF (no PT_INTERP) has no ld.so to preload anything;
  *   - a setuid or setgid ELF, or one with file capabilities, runs in
@@ -44,7 +44,7 @@
 #include "paths.h"
 #include "cli.h"
 
-#define MAX_INTERP	4	/* nested "#!", as the kernel allows */
+#define MAX_INTERP	5	/* nested "#!": exec_binprm() stops past 5 */
 #define SHEBANG_MAX	256	/* the kernel's BINPRM_BUF_SIZE */
 #define MAX_PHDRS	256
 
@@ -253,11 +253,12 @@ check_program(const char *display, const char *path,
 		die(EXIT_NOEXEC, errno, "cannot read '%s'", cur);
 	if (r == 1) {
 		if (!dyn)
-			die(EXIT_CANNOT, 0, "%s%s%s is statically linked, so no "
-			    "preload can reach its bind(); run it with "
+			die(EXIT_CANNOT, 0, "%s%s%s%s is statically linked, so "
+			    "no preload can reach its bind(); run it with "
 			    "'porthole run SPEC... -- %s' and let it take its "
-			    "sockets from LISTEN_FDS", cur, depth ? " (for " : "",
-			    depth ? display : "", display);
+			    "sockets from LISTEN_FDS", cur, depth ? " (the "
+			    "interpreter of " : "", depth ? display : "",
+			    depth ? ")" : "", display);
 		if (id.cls != want->cls || id.machine != want->machine)
 			die(EXIT_CANNOT, 0, "%s is built for another machine "
 			    "or word size than libporthole-preload.so; use "

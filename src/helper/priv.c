@@ -263,13 +263,15 @@ do_bind(const struct ph_policy *pol, const struct ph_requester *who,
 	 * S48, S50: re-read what the kernel now holds; the caller keeps a
 	 * copy of the socket and may have changed options meanwhile.
 	 * IPV6_V6ONLY cannot change after bind(), so the value read now is
-	 * the one that counts, and it must be the one the policy was asked
-	 * about.  A race found here is refused and logged; the socket stays
+	 * the one that counts, and for the wildcard it must be the one the
+	 * policy was asked about.  Only there: binding any other IPv6
+	 * address that is not IPv4-mapped turns it on in the kernel
+	 * (__inet6_bind), and on a mapped one it must already be off.  A race found here is refused and logged; the socket stays
 	 * bound (and listening, for TCP), which is the residual risk of
 	 * binding a socket the caller holds (S48).
 	 */
 	if (!bound_as_asked(fd, &ss, sl) || reuse_refused(fd, g->kind, &why) ||
-	    (g->family == AF_INET6 &&
+	    (g->family == AF_INET6 && is_any6(g->addr) &&
 	    sockopt_on(fd, IPPROTO_IPV6, IPV6_V6ONLY) != v6only)) {
 		(void)shutdown(fd, SHUT_RDWR);
 		audit->error = EPERM;

@@ -46,16 +46,16 @@ next_id(void)
 }
 
 /* The daemon's socket path: compiled in, or PORTHOLE_SOCKET for tests. */
-static const char *
-daemon_path(void)
+const char *
+ph__broker_daemon_path(void)
 {
 	const char	*p = secure_getenv("PORTHOLE_SOCKET");
 
 	return p != NULL && p[0] == '/' ? p : PH_BROKER_SOCK;
 }
 
-static const char *
-helper_path(void)
+const char *
+ph__broker_helper_path(void)
 {
 	const char	*p = secure_getenv("PORTHOLE_HELPER");
 
@@ -77,7 +77,8 @@ ph_broker_connect(void)
 	struct timeval	tv = { REPLY_TIMEOUT, 0 };
 	int		fd, r;
 
-	fd = ph_connect(daemon_path(), PH_SOCK_SEQPACKET, NULL, &peer);
+	fd = ph_connect(ph__broker_daemon_path(), PH_SOCK_SEQPACKET, NULL,
+	    &peer);
 	if (fd == -EPERM || (fd >= 0 && peer.uid != 0)) {
 		/* NULL accepts our own uid too; only root will do here. */
 		ph__fd_close(&fd);
@@ -135,43 +136,62 @@ transact(int conn, const void *req, size_t len, int fd, uint32_t id,
 
 struct spawn {
 	const char	*path;
+	char		*stack;		/* the helper's, below the middle */
 	int		 fd;		/* the child's end, above HELPER_FD */
+	int		 err;		/* errno of a failed execve(), or 0 */
 };
 
-/* In the clone()d child, which shares our memory until it execs: raw
- * syscalls only, no stack of ours touched. */
+/* The helper itself: the grandchild, until it executes. */
 static int
-helper_child(void *arg)
+helper_exec(void *arg)
 {
-	const struct spawn	*sp = arg;
-	char			*argv[] = { "porthole-helper", NULL };
-	char			*envp[] = { NULL };
+	struct spawn	*sp = arg;
+	char		*argv[] = { "porthole-helper", NULL };
+	char		*envp[] = { NULL };
 
 	if (dup2(sp->fd, HELPER_FD) == HELPER_FD)
 		(void)execve(sp->path, argv, envp);
+	sp->err = errno;		/* our memory: the caller reads it */
 	_exit(127);
+}
+
+/* The child: starts the helper and exits at once, leaving it orphaned. */
+static int
+helper_parent(void *arg)
+{
+	struct spawn	*sp = arg;
+
+	if (clone(helper_exec, sp->stack, CLONE_VM | CLONE_VFORK, sp) == -1)
+		sp->err = errno;
+	_exit(0);
 }
 
 /*
  * Run porthole-helper with one end of a SOCK_SEQPACKET socketpair on fd
  * 3, an empty environment and nothing else open (all our fds are
- * O_CLOEXEC).  Returns the other end and the helper's pid.
+ * O_CLOEXEC).  Returns the other end, or -errno (-ENOENT: no helper).
  *
- * Not posix_spawn(): that allocates, and its child sends SIGCHLD, which
- * a program that uses ph_bind() through libporthole-preload never asked
- * for: its handler would run, and a waitpid(-1) there could reap our
- * helper.  A clone() child with exit signal 0 raises nothing and is seen
- * only by waitpid(__WALL).  Every signal stays blocked from before the
- * clone until the helper's own start-up, which resets the mask (S6), so
- * no handler of the program runs on the shared stack.
+ * The program that calls ph_bind(), perhaps without knowing it, through
+ * libporthole-preload, must see no child of ours: no SIGCHLD for its
+ * handler, nothing for its waitpid(-1) to reap.  So not posix_spawn()
+ * (which also allocates): a clone() child with exit signal 0, which no
+ * signal announces and only waitpid(__WALL) sees, starts the helper and
+ * exits at once.  The helper cannot itself be that child, since execve()
+ * sets the exit signal back to SIGCHLD; orphaned, it is reaped by init
+ * (or by a subreaper above us).  Both share our memory until they exec
+ * or exit (CLONE_VM | CLONE_VFORK: we wait meanwhile), run on a stack
+ * of their own, and make raw system calls only; every signal stays
+ * blocked from before the first clone until the helper's own start-up,
+ * which empties the mask (S6), so no handler of the program runs on the
+ * wrong stack.
  */
 static int
-helper_start(pid_t *ret_pid)
+helper_start(void)
 {
 	struct spawn	 sp;
 	sigset_t	 all, old;
-	void		*stack;
-	int		 pair[2] = { -1, -1 }, hi = -1, r, e;
+	char		*stack;
+	int		 pair[2] = { -1, -1 }, hi = -1, r, e, st;
 	pid_t		 pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == -1)
@@ -188,20 +208,24 @@ helper_start(pid_t *ret_pid)
 		r = -errno;
 		goto out;
 	}
-	sp.path = helper_path();
+	sp.path = ph__broker_helper_path();
+	sp.stack = stack + SPAWN_STACK / 2;
 	sp.fd = hi;
+	sp.err = 0;
 	(void)sigfillset(&all);
 	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = clone(helper_child, (char *)stack + SPAWN_STACK,
-	    CLONE_VM | CLONE_VFORK, &sp);
+	pid = clone(helper_parent, stack + SPAWN_STACK, CLONE_VM | CLONE_VFORK,
+	    &sp);
 	e = errno;
+	if (pid != -1)
+		while (waitpid(pid, &st, __WALL) == -1 && errno == EINTR)
+			;
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	(void)munmap(stack, SPAWN_STACK);
-	if (pid == -1) {
-		r = -e;
+	if (pid == -1 || sp.err != 0) {
+		r = pid == -1 ? -e : -sp.err;
 		goto out;
 	}
-	*ret_pid = pid;
 	r = pair[0];
 	pair[0] = -1;
  out:
@@ -211,21 +235,11 @@ helper_start(pid_t *ret_pid)
 	return r;
 }
 
-static void
-helper_reap(pid_t pid)
-{
-	int	st;
-
-	while (waitpid(pid, &st, __WALL) == -1 && errno == EINTR)
-		;
-}
-
 /* One request to the daemon (conn or a new connection), else the helper. */
 static int
 ask(int conn, int flags, const void *req, size_t len, int fd, uint32_t id,
     int want_fds, int *ret_fd, char *reason, size_t reasonlen)
 {
-	pid_t	pid;
 	int	c = conn, r = -ENOENT, tried = 0;
 
 	if (conn >= 0)
@@ -247,12 +261,11 @@ ask(int conn, int flags, const void *req, size_t len, int fd, uint32_t id,
 		    r != -ECONNREFUSED))
 			return r;
 	}
-	if ((c = helper_start(&pid)) < 0)
+	if ((c = helper_start()) < 0)
 		return tried ? r : c;
 	r = transact(c, req, len, fd, id, want_fds, ret_fd, reason,
 	    reasonlen);
 	ph__fd_close(&c);
-	helper_reap(pid);
 	return r;
 }
 

@@ -50,6 +50,10 @@ int	ph__lock_at(int dfd, const char *name, int flags, int *ret_fd);
 /* ph_peer_get() for a socket known to be connected. */
 struct ph_peer;
 int	ph__peer_get(int sock, int flags, struct ph_peer *ret_peer);
+/* The broker's daemon socket and helper (compiled in, or the test
+ * overrides PORTHOLE_SOCKET and PORTHOLE_HELPER). */
+const char	*ph__broker_daemon_path(void);
+const char	*ph__broker_helper_path(void);
 /* Copy an allow-list (NULL gives NULL). */
 int	ph__allow_dup(const struct ph_allow *a, struct ph_allow **ret);
 

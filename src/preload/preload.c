@@ -331,8 +331,8 @@ broker_bind(int fd, const struct sockaddr *addr, socklen_t len)
 	case -ENOENT:
 	case -ECONNREFUSED:
 		note("bind %s needs privilege, and neither portholed (%s) nor "
-		    "porthole-helper (%s) is available", what, PH_BROKER_SOCK,
-		    PH_HELPER_PATH);
+		    "porthole-helper (%s) is available", what,
+		    ph__broker_daemon_path(), ph__broker_helper_path());
 		return EACCES;
 	case -EADDRINUSE:
 	case -EADDRNOTAVAIL:
