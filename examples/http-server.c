@@ -20,7 +20,7 @@
  * answers (default: no limit) it exits 0.  It prints nothing; errors go
  * to standard error, with exit status 1 (2 for a usage error).
  */
-#include <sys/poll.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 

@@ -4,7 +4,8 @@
 # when missing and when we may (root with apt-get): mandoc to lint the
 # man pages; s6 and ucspi-unix (real UCSPI peers); for the broker tests lighttpd (a real server that reads
 # LISTEN_FDS), curl, iproute2, setcap and strace; for porthole exec nginx
-# (nginx-light: a forking server that binds port 80 itself).  Installing happens
+# (nginx-light: a forking server that binds port 80 itself); musl-tools,
+# with which porthole and porthole-helper are built when it is there.  Installing happens
 # here, before the root tests enter a network namespace without network.
 # Test users are created by the root tests themselves.
 # PH_NO_INSTALL=1 turns this off; tests that need a missing tool skip.
@@ -24,6 +25,9 @@ command -v strace >/dev/null 2>&1 || missing="$missing strace"
 command -v s6-ipcclient >/dev/null 2>&1 || missing="$missing s6"
 command -v unixclient >/dev/null 2>&1 || missing="$missing ucspi-unix"
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+# porthole and porthole-helper are linked statically against musl where
+# musl-gcc is found (config.mk, MUSL_CC): a build made after this one.
+command -v musl-gcc >/dev/null 2>&1 || missing="$missing musl-tools"
 # porthole exec: a real forking server binding port 80 (tests/root/70-exec.sh).
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] ||
     missing="$missing nginx-light"

@@ -229,9 +229,10 @@ check_program(const char *display, const char *path,
 			    depth ? cur : "");
 		if (!S_ISREG(st.st_mode))
 			die(EXIT_NOEXEC, EACCES, "cannot run '%s'", display);
-		if ((n = pread(fd, buf, SHEBANG_MAX, 0)) == -1)
+		if ((n = pread(fd, buf, SHEBANG_MAX, 0)) < 0)
 			die(EXIT_NOEXEC, errno, "cannot read '%s'", cur);
-		buf[n] = '\0';
+		else
+			buf[n] = '\0';
 		if (n < 2 || buf[0] != '#' || buf[1] != '!')
 			break;
 		(void)close(fd);
@@ -308,9 +309,8 @@ cmd_exec(int argc, char **argv)
 	};
 	struct elfid	 want;
 	const char	*pre, *old;
-	char		 path[PATH_MAX], *val;
+	char		 path[PATH_MAX], *val = NULL;
 	int		 c, noinherit = 0, viaenv, r;
-	size_t		 n;
 
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
@@ -335,11 +335,9 @@ cmd_exec(int argc, char **argv)
 	/* Ours first, so that our bind() is the one the program finds;
 	 * any preload already there stays, after us. */
 	old = getenv("LD_PRELOAD");
-	n = strlen(pre) + (old != NULL ? strlen(old) + 1 : 0) + 1;
-	if ((val = malloc(n)) == NULL)
+	if (asprintf(&val, "%s%s%s", pre, old != NULL && old[0] ? " " : "",
+	    old != NULL ? old : "") == -1)
 		die(EXIT_CANNOT, ENOMEM, "LD_PRELOAD");
-	(void)snprintf(val, n, "%s%s%s", pre, old != NULL && old[0] ? " " : "",
-	    old != NULL ? old : "");
 	if (setenv("LD_PRELOAD", val, 1) == -1)
 		die(EXIT_CANNOT, errno, "setenv");
 	free(val);
@@ -353,14 +351,14 @@ cmd_exec(int argc, char **argv)
 		/* As execvp(): a file with no "#!" is a shell script. */
 		char	**sh = calloc((size_t)(argc - optind) + 2, sizeof(*sh));
 
-		if (sh == NULL)
-			die(EXIT_CANNOT, ENOMEM, "cannot run '%s'",
-			    argv[optind]);
-		sh[0] = "sh";
-		sh[1] = path;
-		memcpy(sh + 2, argv + optind + 1,
-		    (size_t)(argc - optind - 1) * sizeof(*sh));
-		execv("/bin/sh", sh);
+		if (sh != NULL) {
+			sh[0] = "sh";
+			sh[1] = path;
+			memcpy(sh + 2, argv + optind + 1,
+			    (size_t)(argc - optind - 1) * sizeof(*sh));
+			execv("/bin/sh", sh);
+			free(sh);
+		}
 	}
 	die(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, errno,
 	    "cannot run '%s'", argv[optind]);

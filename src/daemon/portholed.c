@@ -16,7 +16,6 @@
  * spinning, MSG_NOSIGNAL on every send.  A bad client is dropped, never
  * the daemon.
  */
-#include <sys/poll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,6 +27,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>		/* POSIX's name; musl warns on <sys/poll.h> */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -16,6 +16,25 @@
 #include "porthole.h"
 #include "internal.h"
 
+/*
+ * musl before 1.2.5 has no statx() wrapper, struct statx or STATX_*
+ * (glibc and newer musl define STATX_TYPE in <sys/stat.h>): there we make
+ * the system call ourselves, with the kernel's struct.  <linux/stat.h> is
+ * only included then, because it clashes with a libc that defines the
+ * struct itself.  (Its S_IF* macros repeat musl's values.)
+ */
+#ifndef STATX_TYPE
+#include <sys/syscall.h>
+#include <linux/stat.h>
+
+static int
+statx(int dfd, const char *path, int flags, unsigned int mask,
+    struct statx *buf)
+{
+	return (int)syscall(SYS_statx, dfd, path, flags, mask, buf);
+}
+#endif
+
 /* Close *fdp if open and set it to -1.  Never fails; preserves errno. */
 PH_EXPORT void
 ph_fd_close(int *fdp)

@@ -12,6 +12,7 @@
  * ph_send_fds().
  */
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 
 #include <errno.h>
@@ -34,14 +35,35 @@ union credctl {
 			    CMSG_SPACE(2 * sizeof(int))];
 };
 
-/* sendmsg() that retries on EINTR and never raises SIGPIPE (S82). */
+/*
+ * sendmsg(), but with a C library other than glibc the system call
+ * itself.  musl's sendmsg() copies the control data into a 1024-byte
+ * buffer (to clear the padding of its 64-bit struct cmsghdr) and fails
+ * anything longer with ENOMEM, and a PH_FDS_MAX message needs 1028 bytes.
+ * Every caller here has zeroed its msghdr and the control bytes it sends,
+ * padding included, so the kernel gets what glibc's sendmsg() gives it.
+ */
+static ssize_t
+sendmsg_whole(int sock, const struct msghdr *msg, int flags)
+{
+#ifdef __GLIBC__
+	return sendmsg(sock, msg, flags);
+#else
+	return (ssize_t)syscall(SYS_sendmsg, sock, msg, flags);
+#endif
+}
+
+/*
+ * sendmsg() that retries on EINTR and never raises SIGPIPE (S82).  The
+ * caller has zeroed msg and its control bytes (sendmsg_whole()).
+ */
 static ssize_t
 send_msg(int sock, struct msghdr *msg)
 {
 	ssize_t	n;
 
 	do
-		n = sendmsg(sock, msg, MSG_NOSIGNAL);
+		n = sendmsg_whole(sock, msg, MSG_NOSIGNAL);
 	while (n == -1 && errno == EINTR);
 	return n == -1 ? -errno : n;
 }

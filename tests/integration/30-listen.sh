@@ -21,15 +21,6 @@ mkdir -m 0700 "$T/run"
 export XDG_RUNTIME_DIR="$T/run"	# the default base, ours and 0700
 unset LISTEN_FDS LISTEN_PID LISTEN_FDNAMES
 
-# wait_for TENTHS CMD...: retry CMD every 0.1 s, at most TENTHS times.
-wait_for() {
-	_w=$1; shift
-	until "$@"; do
-		_w=$((_w - 1))
-		[ "$_w" -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
 # listening PATH: a listening Unix socket at PATH (or @NAME) exists.
 listening() {
 	awk -v p="$1" '$8 == p && $4 == "00010000" { f = 1 } END { exit !f }' \

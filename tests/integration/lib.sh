@@ -60,3 +60,14 @@ finish() {
 }
 # The mode of a file as four octal digits.
 mode_of() { stat -c '%a' "$1" | awk '{ printf "%04d\n", $1 }'; }
+
+# wait_for TENTHS CMD...: retry CMD every 0.1 s, at most TENTHS times;
+# 0 as soon as it succeeds, 1 if it never does.  Every wait is bounded.
+wait_for() {
+	_w=$1; shift
+	until "$@"; do
+		_w=$((_w - 1))
+		[ "$_w" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}

@@ -39,15 +39,6 @@ stop_server() {
 }
 trap 'stop_server; stop_daemon; rm -rf "$T"' EXIT
 
-# wait_for TENTHS CMD...: retry CMD every 0.1 s, at most TENTHS times.
-wait_for() {
-	n=$1; shift
-	until "$@"; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
 # The listener on 127.0.0.1:80 (0100007F:0050, state 0A) in
 # /proc/net/tcp, which shows this namespace: "uid inode", or nothing.
 listener() {

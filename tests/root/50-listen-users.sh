@@ -19,14 +19,6 @@ CG=$(id -g carol) BU=$(getent group brokerusers | cut -d: -f3)
 pids=
 trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 
-wait_for() {	# tenths cmd...
-	_w=$1; shift
-	until "$@"; do
-		_w=$((_w - 1))
-		[ "$_w" -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
 listening() {
 	awk -v p="$1" '$8 == p && $4 == "00010000" { f = 1 } END { exit !f }' \
 	    /proc/net/unix

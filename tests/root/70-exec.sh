@@ -60,15 +60,6 @@ stop_all() {
 }
 trap 'stop_all; stop_daemon; rm -rf "$T"' EXIT
 
-# wait_for TENTHS CMD...: retry CMD every 0.1 s, at most TENTHS times.
-wait_for() {
-	_w=$1; shift
-	until "$@"; do
-		_w=$((_w - 1))
-		[ "$_w" -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
 gone() { ! kill -0 "$1" 2>/dev/null; }
 has_line() { grep -q "^$1" "$2" 2>/dev/null; }
 # curl with bounds: at most 5 s, no proxy from the environment.
