@@ -198,7 +198,7 @@ broker() {
 	fi
 	# What was built, as the table's heading says: the variable, and
 	# what the binary is.
-	built="porthole and porthole-helper built with MUSL_CC=$musl"
+	built="porthole built with MUSL_CC=$musl"
 	[ -n "$musl" ] || built="$built (empty: ${CC:-cc})"
 	if command -v readelf >/dev/null 2>&1; then
 		if readelf -lW "$T/prefix/bin/porthole" 2>/dev/null |
