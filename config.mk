@@ -21,15 +21,16 @@ DESTDIR		?=
 
 CC		?= cc
 AR		?= ar
-# MUSL_CC: a musl compiler for the two programs exec'd on every use,
-# `porthole` and `porthole-helper`, which are then linked statically
-# against musl (static PIE), as skarnet's programs are.  Their start-up is
-# a large part of their cost: on a VM that traps CPUID, glibc's takes
-# ~350 us, a static musl program's ~60 us.  Default: musl-gcc when it is on
-# PATH, else empty, and always empty with SAN (no static sanitizer
-# runtime); `make MUSL_CC=` builds everything with $(CC) as before.  The
-# library, portholed, the preload shim (loaded into glibc programs) and
-# the tests are always built with $(CC).
+# MUSL_CC: a musl compiler for `porthole`, exec'd before the program by
+# every `porthole run` and `porthole exec`, which is then linked
+# statically against musl (static PIE), as skarnet's programs are.  Its
+# start-up is a large part of their cost: on a VM that traps CPUID,
+# glibc's takes ~350 us, a static musl program's ~60 us.  Default:
+# musl-gcc when it is on PATH, else empty, and always empty with SAN (no
+# static sanitizer runtime); `make MUSL_CC=` builds it with $(CC).  The
+# library, portholed, porthole-helper (privileged: glibc's
+# _FORTIFY_SOURCE stays), the preload shim (loaded into glibc programs)
+# and the tests are always built with $(CC).
 # Note: musl has no NSS.  A musl-built porthole resolves user and group
 # names (listen -U/-G, connect -U, check -u, the names audit prints) from
 # /etc/passwd and /etc/group, and asks nscd for names not found there;
