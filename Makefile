@@ -47,13 +47,12 @@ khdrs_flags = $(shell $(1) -E -x c -include linux/capability.h /dev/null \
 CC_KHDRS := $(call khdrs_flags,$(CC))
 MUSL_KHDRS := $(if $(PH_MUSL),$(call khdrs_flags,$(PH_MUSL)))
 
-ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS_WARN) $(CFLAGS_HARDEN) $(SAN_FLAGS) \
-	     $(if $(WERROR),-Werror) -Iinclude -Isrc/lib -I$(BUILD) \
-	     $(CC_KHDRS) $(CFLAGS)
+# Every compile's flags but sanitizers and kernel header links.
+BASE_CFLAGS = $(CFLAGS_BASE) $(CFLAGS_WARN) $(CFLAGS_HARDEN) \
+	      $(if $(WERROR),-Werror) -Iinclude -Isrc/lib -I$(BUILD)
+ALL_CFLAGS = $(BASE_CFLAGS) $(SAN_FLAGS) $(CC_KHDRS) $(CFLAGS)
 # The same for $(MUSL_CC), which never has SAN_FLAGS.
-MUSL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS_WARN) $(CFLAGS_HARDEN) \
-	      $(if $(WERROR),-Werror) -Iinclude -Isrc/lib -I$(BUILD) \
-	      $(MUSL_KHDRS) $(CFLAGS)
+MUSL_CFLAGS = $(BASE_CFLAGS) $(MUSL_KHDRS) $(CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS_HARDEN) $(SAN_FLAGS) -pthread $(LDFLAGS)
 
 LIB_SRCS = src/lib/fd.c src/lib/sockpath.c src/lib/peer.c \
@@ -154,10 +153,8 @@ $(BUILD)/$(SHLIB): $(LIB_PICS) src/lib/libporthole.map
 # were built without sanitizers, where an ASan runtime cannot come first:
 # it is always built without them, from its own PIC copy of the library
 # objects, and exports bind() only (preload.map).
-PRELOAD_CFLAGS = $(CFLAGS_BASE) $(CFLAGS_WARN) $(CFLAGS_HARDEN) \
-		 $(if $(WERROR),-Werror) -Iinclude -Isrc/lib -I$(BUILD) \
-		 $(CC_KHDRS) $(CFLAGS) \
-		 -fPIC -fvisibility=hidden -ffunction-sections -fdata-sections
+PRELOAD_CFLAGS = $(BASE_CFLAGS) $(CC_KHDRS) $(CFLAGS) -fPIC -fvisibility=hidden \
+		 -ffunction-sections -fdata-sections
 PRELOAD_LIBOBJS = $(LIB_SRCS:src/lib/%.c=$(BUILD)/preload/lib-%.o)
 
 $(BUILD)/preload/lib-%.o: src/lib/%.c include/porthole.h src/lib/internal.h src/lib/grant.h src/lib/proto.h $(BUILD)/paths.h

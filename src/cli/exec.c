@@ -88,6 +88,10 @@ elf_inspect(int fd, struct elfid *id, int *dyn)
 		Elf64_Ehdr	e64;
 		Elf32_Ehdr	e32;
 	} h;
+	union {
+		Elf64_Phdr	p64[MAX_PHDRS];
+		Elf32_Phdr	p32[MAX_PHDRS];
+	} ph;
 	uint64_t	phoff;
 	size_t		phnum, phentsize, i;
 	ssize_t		n;
@@ -118,20 +122,14 @@ elf_inspect(int fd, struct elfid *id, int *dyn)
 	*dyn = 0;
 	if (phnum > MAX_PHDRS || phoff > (uint64_t)LLONG_MAX)
 		return 0;
-	for (i = 0; i < phnum; i++) {
-		union {
-			Elf64_Phdr	p64;
-			Elf32_Phdr	p32;
-		} ph;
-		uint32_t	type;
-
-		if (pread(fd, &ph, phentsize, (off_t)(phoff + i * phentsize))
-		    != (ssize_t)phentsize)
-			return 0;
-		type = id->cls == ELFCLASS64 ? ph.p64.p_type : ph.p32.p_type;
-		if (type == PT_INTERP)
+	/* Every program header in one read. */
+	if (pread(fd, &ph, phnum * phentsize, (off_t)phoff) !=
+	    (ssize_t)(phnum * phentsize))
+		return 0;
+	for (i = 0; i < phnum; i++)
+		if ((id->cls == ELFCLASS64 ? ph.p64[i].p_type :
+		    ph.p32[i].p_type) == PT_INTERP)
 			*dyn = 1;
-	}
 	return 1;
 }
 
@@ -145,18 +143,19 @@ static const char *
 secure_mode(int fd, const struct stat *st)
 {
 	struct statvfs	sv;
+	const char	*why = NULL;
 
-	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
-		return NULL;
-	if (fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_NOSUID))
-		return NULL;
 	if ((st->st_mode & S_ISUID) && st->st_uid != getuid())
-		return "setuid";
-	if ((st->st_mode & S_ISGID) && st->st_gid != getgid())
-		return "setgid";
-	if (fgetxattr(fd, "security.capability", NULL, 0) > 0)
-		return "given file capabilities";
-	return NULL;
+		why = "setuid";
+	else if ((st->st_mode & S_ISGID) && st->st_gid != getgid())
+		why = "setgid";
+	else if (fgetxattr(fd, "security.capability", NULL, 0) > 0)
+		why = "given file capabilities";
+	/* Only then the two reasons the kernel would not honour it. */
+	if (why == NULL || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ||
+	    (fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_NOSUID)))
+		return NULL;
+	return why;
 }
 
 /* Where execvp() would find `name`: a path into buf, or -errno. */
@@ -189,6 +188,8 @@ find_program(const char *name, char *buf, size_t len)
 			memcpy(buf, p, n);
 			buf[n] = '/';
 			memcpy(buf + n + 1, name, strlen(name) + 1);
+			/* Path-based on purpose: this is execvp()'s search,
+			 * and execve() decides anyway; nothing rests on it. */
 			if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
 				if (access(buf, X_OK) == 0)
 					return 0;

@@ -212,7 +212,7 @@ parse_sock(const char *s, struct target *t)
 static int
 new_socket(const struct target *t)
 {
-	return socket(t->domain, t->type, t->proto);
+	return socket(t->domain, t->type | SOCK_CLOEXEC, t->proto);
 }
 
 /* An unused port above the privileged range, for "free". */
