@@ -400,7 +400,7 @@ install-setuid: install
 install-caps: install
 	chown root:root $(DESTDIR)$(LIBEXECDIR)/porthole-helper
 	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/porthole-helper
-	setcap cap_net_bind_service,cap_net_raw+p \
+	setcap cap_net_bind_service,cap_net_admin,cap_net_raw+p \
 	    $(DESTDIR)$(LIBEXECDIR)/porthole-helper
 
 uninstall:
@@ -440,13 +440,24 @@ $(BUILD)/tests/test-policy: tests/unit/test-policy.c tests/tap.h \
 	    -fPIE -pie $(ALL_LDFLAGS) -o $@ $< $(BUILD)/priv/policy.o \
 	    $(BUILD)/libporthole.a
 
+# ph_broker_handle() called directly (S46-S52, S56, S70-S75): linked with
+# the broker's privileged objects, as portholed is.
+$(BUILD)/tests/test-handler: tests/unit/test-handler.c tests/tap.h \
+    $(PRIV_OBJS) $(BUILD)/libporthole.a
+	@mkdir -p $(@D)
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-format-truncation -Isrc/helper -Itests \
+	    -fPIE -pie $(ALL_LDFLAGS) -o $@ $< $(PRIV_OBJS) \
+	    $(BUILD)/libporthole.a
+
 # Corpus replays are named test-* so tests/run.sh runs and counts them.
-FUZZ_TARGETS	= policy grant spec proto
+FUZZ_TARGETS	= policy grant spec proto handler
 FUZZ_REPLAYS	= $(FUZZ_TARGETS:%=$(BUILD)/tests/test-fuzz-%)
 FUZZ_OBJS_policy = $(BUILD)/priv/policy.o
 FUZZ_OBJS_grant	=
 FUZZ_OBJS_spec	= $(BUILD)/cli/spec.o
 FUZZ_OBJS_proto	=
+FUZZ_OBJS_handler = $(PRIV_OBJS)
 # Kept: with MUSL_CC, porthole is linked from musl objects, and nothing
 # else asks for this one.
 .SECONDARY: $(BUILD)/cli/spec.o
@@ -469,6 +480,8 @@ FUZZ_SRCS_policy = src/helper/policy.c src/lib/grant.c
 FUZZ_SRCS_grant	= src/lib/grant.c
 FUZZ_SRCS_spec	= src/cli/spec.c src/lib/grant.c
 FUZZ_SRCS_proto	= src/lib/proto.c src/lib/grant.c
+FUZZ_SRCS_handler = src/helper/priv.c src/helper/policy.c src/lib/proto.c \
+		    src/lib/grant.c src/lib/fd.c
 $(BUILD)/fuzz/fuzz-%: fuzz/fuzz-%.c $$(FUZZ_SRCS_$$*) src/lib/grant.h \
     src/helper/policy.h src/lib/proto.h
 	@mkdir -p $(@D)

@@ -12,6 +12,10 @@
 # informational: a ratio over target still exits 0.  Exit 1 only when a
 # benchmark could not run at all.
 #
+# bench-sockfilter's rows (bpf-echo64k-v4, -v6) have their own target,
+# 1.02 (issue 9): raw is a plain loopback TCP listener, lib the same with
+# the broker's SYN|ACK-drop socket filter attached and locked.
+#
 # As root it then measures the porthole broker (bench-broker, bind80):
 # it builds and installs porthole into a private prefix (setuid helper),
 # writes a policy granting user alice (created if missing) 127.0.0.1 TCP
@@ -518,11 +522,19 @@ fi
 
 echo "porthole benchmarks: libporthole against the raw syscalls" \
     "(target: lib <= ${TARGET}x raw)"
+echo "bpf-echo64k-*: connect + accept + 64 KiB echo; raw: plain listener," \
+    "lib: with the broker's"
+echo "  SYN|ACK-drop socket filter (target: lib <= 1.02x raw)."
 echo "raw, lib: median per operation over all rounds (for context only);"
 echo "lib/raw: median of the per-round ratios, [q1-q3] their quartiles."
 echo
 # Group the rows by case, in the order the benchmarks printed them.
 awk -F '\t' -v target="$TARGET" '
+BEGIN {
+	# Rows with a target of their own; the verdict names it.
+	tgt["bpf-echo64k-v4"] = 1.02
+	tgt["bpf-echo64k-v6"] = 1.02
+}
 {
 	if (!($1 in seen)) {
 		seen[$1] = 1
@@ -536,7 +548,10 @@ END {
 	for (c = 1; c <= ncases; c++)
 		for (i = 1; i <= n[order[c]]; i++) {
 			split(line[order[c], i], f, "\t")
-			verdict = (f[5] + 0 <= target + 0) ? "PASS" : "OVER"
+			t = (f[1] in tgt) ? tgt[f[1]] : target + 0
+			verdict = (f[5] + 0 <= t) ? "PASS" : "OVER"
+			if (f[1] in tgt)
+				verdict = verdict " (target " t ")"
 			printf "%-16s %-9s %7.2f us %7.2f us %8.3f  " \
 			    "[%.3f-%.3f]   %s\n", f[1], f[2], f[3] / 1000,
 			    f[4] / 1000, f[5], f[6], f[7], verdict

@@ -54,12 +54,12 @@ static const char *const requests[] = {
 static const gid_t	supp[] = { 7, 100, 2000 };
 
 static const struct ph_requester whos[] = {
-	{ 1001, 1001, NULL, 0 },
-	{ 1002, 1002, supp, 3 },
-	{ 0, 0, NULL, 0 },
-	{ 65534, 65534, NULL, 0 },
-	{ 4000000000u, 100, supp, 1 },
-	{ (uid_t)-1, 100, NULL, 0 },		/* always denied (S37) */
+	{ 1001, 1001, NULL, 0, 0 },
+	{ 1002, 1002, supp, 3, 0 },
+	{ 0, 0, NULL, 0, 0 },
+	{ 65534, 65534, NULL, 0, 0 },
+	{ 4000000000u, 100, supp, 1, 0 },
+	{ (uid_t)-1, 100, NULL, 0, 0 },		/* always denied (S37) */
 };
 
 static struct ph_names	*names;

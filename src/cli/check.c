@@ -3,11 +3,22 @@
  * check.c - porthole check [--user NAME] [--policy FILE] [SPEC...]: say
  * for each SPEC whether the policy allows it and by which rule
  * ("FILE:LINE: rule"), or with --policy and no SPEC validate a policy
- * file as visudo -c does.  Root may ask for any user; others for
+ * file as visudo -c does, and warn about rules that grant more or less
+ * than they seem to (raw and packet grants, S46, S51; an IPv6 wildcard
+ * without the IPv4 one, S50).  Root may ask for any user; others for
  * themselves.  Exit 0 when everything asked is allowed (or the file is
- * valid), 1 otherwise, 2 on a usage error.
+ * valid, warnings or not), 1 otherwise, 2 on a usage error.
+ *
+ * A bind is asked the questions the broker asks (src/helper/priv.c,
+ * check_bind()), so that check and the broker cannot disagree (S50).
  */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <netinet/in.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -22,6 +33,9 @@
 #include "cli.h"
 
 #define MAX_GROUPS	1024
+#define POLICY_MAX	(1024 * 1024)	/* what ph_policy_load() reads */
+#define PASSWD_FILE	"/etc/passwd"	/* as policy.c: never NSS (S55) */
+#define GROUP_FILE	"/etc/group"
 
 static void
 check_help(void)
@@ -32,40 +46,400 @@ check_help(void)
 	    "\n"
 	    "Say whether the porthole policy allows each SPEC, naming the rule\n"
 	    "as FILE:LINE: rule; or, with --policy and no SPEC, check that FILE\n"
-	    "is a valid, safely owned policy.\n"
+	    "is a valid, safely owned policy, and warn on stderr about rules\n"
+	    "that grant raw or packet sockets or an IPv6 wildcard alone.\n"
 	    "\n"
 	    "  -u, --user NAME    ask for NAME (root only; default: yourself)\n"
 	    "  -p, --policy FILE  the policy (default %s)\n"
 	    "  -h, --help         show this help\n", PH_POLICY_PATH);
 }
 
-/* One question to the policy; prints the answer, returns 1 if allowed. */
+/* 1 if a (16 bytes) is an IPv4-mapped IPv6 address, ::ffff:a.b.c.d. */
+static int
+is_v4mapped(const unsigned char *a)
+{
+	static const unsigned char	pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
+					    0, 0, 0xff, 0xff };
+
+	return memcmp(a, pfx, 12) == 0;
+}
+
+/* 1 if a (16 bytes) is the IPv6 wildcard, ::. */
+static int
+is_any6(const unsigned char *a)
+{
+	static const unsigned char	z[16];
+
+	return memcmp(a, z, 16) == 0;
+}
+
+/*
+ * The bind the broker is asked for when a tcp or udp SPEC (or grant) is
+ * used, in place: an IPv4-mapped IPv6 address is its IPv4 address (S50),
+ * and no address at all is what `porthole run` binds, the IPv6 wildcard
+ * (or, on a system without IPv6, only the IPv4 one: then check asks one
+ * question more than the broker will).
+ * Returns 1 if that bind is of the IPv6 wildcard, which the broker
+ * allows only if the IPv4 wildcard of the port is granted too, whatever
+ * IPV6_V6ONLY says: the caller holds the socket and can make it
+ * dual-stack at any moment up to bind() (S50; priv.c check_bind()).
+ */
+static int
+bind_question(struct ph_grant *q)
+{
+	if (q->kind != PH_GRANT_TCP && q->kind != PH_GRANT_UDP)
+		return 0;
+	if (q->family == 0)
+		q->family = AF_INET6;		/* addr is all zeros: [::] */
+	if (q->family == AF_INET6 && is_v4mapped(q->addr)) {
+		q->family = AF_INET;
+		memmove(q->addr, q->addr + 12, 4);
+		memset(q->addr + 4, 0, 12);
+	}
+	return q->family == AF_INET6 && is_any6(q->addr);
+}
+
+/* The IPv4 wildcard of the same kind and ports as g. */
+static struct ph_grant
+any4_of(const struct ph_grant *g)
+{
+	struct ph_grant	v4 = *g;
+
+	v4.family = AF_INET;
+	memset(v4.addr, 0, sizeof(v4.addr));
+	return v4;
+}
+
+/*
+ * One question to the policy; prints the answer, returns 1 if allowed.
+ * A wildcard bind names both rules that allow it, when they differ.
+ */
 static int
 ask(const struct ph_policy *pol, const struct ph_requester *who,
     const struct spec *sp)
 {
-	struct ph_grant	q = sp->g;
-	char		rule[256], rule6[256];
-	int		line = 0, line6 = 0, ok;
+	struct ph_grant	q = sp->g, v4;
+	const char	*file = ph_policy_file(pol);
+	char		rule[256], rule4[256], want[64];
+	int		line = 0, line4 = 0, ok, ok4 = 1, wild;
 
-	if ((q.kind == PH_GRANT_TCP || q.kind == PH_GRANT_UDP) &&
-	    q.family == 0) {
-		/* What `porthole run` binds: every address, both families. */
-		q.family = AF_INET6;
-		ok = ph_policy_check(pol, who, &q, &line6, rule6,
-		    sizeof(rule6));
-		q.family = AF_INET;
-		ok = ph_policy_check(pol, who, &q, &line, rule, sizeof(rule)) &&
-		    ok;
+	wild = bind_question(&q);
+	ok = ph_policy_check(pol, who, &q, &line, rule, sizeof(rule));
+	if (wild) {
+		v4 = any4_of(&q);
+		ok4 = ph_policy_check(pol, who, &v4, &line4, rule4,
+		    sizeof(rule4));
+	}
+	if (ok && ok4) {
+		(void)printf("allowed: %s by %s:%d: %s", sp->text, file, line,
+		    rule);
+		if (wild && (line4 != line || strcmp(rule4, rule) != 0))
+			(void)printf(" and %s:%d: %s", file, line4, rule4);
+		(void)putchar('\n');
+	} else if (wild && ok != ok4) {
+		/* Say which half is missing: the usual mistake is [::] alone. */
+		(void)ph__grant_format(ok ? &v4 : &q, want, sizeof(want));
+		(void)printf("denied: %s (no rule in %s allows %s, which a "
+		    "bind of the IPv6 wildcard needs too)\n", sp->text, file,
+		    want);
 	} else
-		ok = ph_policy_check(pol, who, &q, &line, rule, sizeof(rule));
-	if (ok)
-		(void)printf("allowed: %s by %s:%d: %s\n", sp->text,
-		    ph_policy_file(pol), line, rule);
-	else
 		(void)printf("denied: %s (no rule in %s allows it)\n", sp->text,
-		    ph_policy_file(pol));
-	return ok;
+		    file);
+	return ok && ok4;
+}
+
+/* ------------------------------------------------------------------ */
+/* Warnings about a valid policy (--policy FILE, no SPEC)             */
+/* ------------------------------------------------------------------ */
+
+/* One grant of the file, with the rule it is in. */
+struct lint_grant {
+	int		line;
+	int		group;		/* 1: allow group, 0: allow user */
+	unsigned long	id;		/* uid or gid */
+	struct ph_grant	g;
+};
+
+struct lint {
+	const char		*file;
+	struct lint_grant	*v;
+	size_t			 n, cap;
+};
+
+/* A word of a policy line, as policy.c's next_token(): 0 at the end or
+ * at a comment. */
+static int
+lint_token(const char *s, size_t len, size_t *pos, const char **ret,
+    size_t *ret_len)
+{
+	size_t	i = *pos, start;
+
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i == len || s[i] == '#') {
+		*pos = len;
+		return 0;
+	}
+	start = i;
+	while (i < len && s[i] != ' ' && s[i] != '\t')
+		i++;
+	*ret = s + start;
+	*ret_len = i - start;
+	*pos = i;
+	return 1;
+}
+
+/*
+ * The subject's id, so that "alice" and "1001" are one subject; -1 if it
+ * cannot be resolved (the file was parsed a moment ago, so it can).
+ */
+static int
+lint_subject(const struct ph_names *names, int group, const char *t,
+    size_t tl, unsigned long *ret)
+{
+	char	name[64];
+	uid_t	uid;
+	gid_t	gid;
+
+	if (tl == 0 || tl >= sizeof(name))
+		return -1;
+	if (t[0] >= '0' && t[0] <= '9')
+		return ph__parse_uint(t, tl, 0, 0xffffffffUL, ret) < 0 ? -1 : 0;
+	memcpy(name, t, tl);
+	name[tl] = '\0';
+	if (group) {
+		if (ph_names_gid(names, name, &gid) < 0)
+			return -1;
+		*ret = (unsigned long)gid;
+	} else {
+		if (ph_names_uid(names, name, &uid) < 0)
+			return -1;
+		*ret = (unsigned long)uid;
+	}
+	return 0;
+}
+
+/*
+ * Split a policy that has just parsed into its grants.  Returns 0, or -1
+ * if a line does not read as a rule (the file changed) or on ENOMEM.
+ */
+static int
+lint_collect(struct lint *li, const struct ph_names *names, const char *buf,
+    size_t len)
+{
+	struct lint_grant	*nv, lg;
+	const char		*s, *nl, *t;
+	size_t			 pos = 0, ll, tp, tl;
+	int			 line = 0;
+
+	while (pos < len) {
+		line++;
+		s = buf + pos;
+		nl = memchr(s, '\n', len - pos);
+		ll = nl ? (size_t)(nl - s) : len - pos;
+		pos += ll + (nl != NULL);
+		tp = 0;
+		if (!lint_token(s, ll, &tp, &t, &tl))
+			continue;		/* blank or comment */
+		memset(&lg, 0, sizeof(lg));
+		lg.line = line;
+		if (tl != 5 || memcmp(t, "allow", 5) != 0 ||
+		    !lint_token(s, ll, &tp, &t, &tl))
+			return -1;
+		if (tl == 5 && memcmp(t, "group", 5) == 0)
+			lg.group = 1;
+		else if (tl != 4 || memcmp(t, "user", 4) != 0)
+			return -1;
+		if (!lint_token(s, ll, &tp, &t, &tl) ||
+		    lint_subject(names, lg.group, t, tl, &lg.id) < 0)
+			return -1;
+		while (lint_token(s, ll, &tp, &t, &tl)) {
+			if (ph__grant_parse(t, tl, PH_GRANT_RANGE, &lg.g) < 0)
+				return -1;
+			if (li->n == li->cap) {
+				li->cap = li->cap ? li->cap * 2 : 64;
+				nv = reallocarray(li->v, li->cap,
+				    sizeof(*nv));
+				if (nv == NULL)
+					return -1;
+				li->v = nv;
+			}
+			li->v[li->n++] = lg;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Does some rule of g's subject grant the IPv4 wildcard of every port of
+ * g (a grant for every address included)?  Jumps from the end of one
+ * covering grant to the next, so a range costs O(grants) per grant that
+ * covers part of it, not O(ports x grants) (S84).
+ */
+static int
+lint_has_any4(const struct lint *li, const struct lint_grant *g)
+{
+	const struct ph_grant	*h;
+	unsigned long		 port = g->g.port_lo, end;
+	size_t			 i;
+
+	while (port <= g->g.port_hi) {
+		end = 0;
+		for (i = 0; i < li->n; i++) {
+			h = &li->v[i].g;
+			if (li->v[i].group != g->group || li->v[i].id != g->id ||
+			    h->kind != g->g.kind || port < h->port_lo ||
+			    port > h->port_hi)
+				continue;
+			if (h->family == 0 || (h->family == AF_INET &&
+			    memcmp(h->addr, "\0\0\0\0", 4) == 0))
+				end = h->port_hi > end ? h->port_hi : end;
+		}
+		if (end == 0)
+			return 0;
+		port = end + 1;
+	}
+	return 1;
+}
+
+/*
+ * What a raw or packet grant hands its holder, in one clause (S51; see
+ * porthole.policy(5)).  Raw sockets take IP_HDRINCL or IPV6_HDRINCL
+ * without any capability (kernel-facts V22), so the protocol number
+ * limits what is received, never what is sent.
+ */
+static void
+lint_raw_what(const struct ph_grant *g, char *buf, size_t len)
+{
+	char	gt[64];
+
+	(void)ph__grant_format(g, gt, sizeof(gt));
+	if (g->kind == PH_GRANT_PACKET)
+		(void)snprintf(buf, len, "%s receives every frame on %s in "
+		    "the holder's network namespace, in and out, other hosts' "
+		    "too in promiscuous mode (which it may turn on), and sends "
+		    "any frame", gt, g->ifname);
+	else
+		(void)snprintf(buf, len, "%s receives every %s packet of "
+		    "protocol %d that reaches the holder's network namespace, "
+		    "whichever process it is for, and sends any %s packet, of "
+		    "any protocol, from any source address (%s)", gt,
+		    g->kind == PH_GRANT_RAW4 ? "IPv4" : "IPv6", g->protocol,
+		    g->kind == PH_GRANT_RAW4 ? "IPv4" : "IPv6",
+		    g->kind == PH_GRANT_RAW4 ? "IP_HDRINCL" : "IPV6_HDRINCL");
+}
+
+/* Print the warnings, one line each, in the order of the file. */
+static void
+lint_report(const struct lint *li)
+{
+	const struct lint_grant	*g;
+	struct ph_grant		 fix;
+	char			 what[1024], one[512], gt[64], ft[64],
+				 all[64];
+	size_t			 i, j, wl;
+	int			 kind;
+
+	for (i = 0; i < li->n; i = j) {
+		/* S46, S51: one line per rule that grants raw or packet. */
+		wl = 0;
+		what[0] = '\0';
+		for (j = i; j < li->n && li->v[j].line == li->v[i].line; j++) {
+			kind = li->v[j].g.kind;
+			if (kind != PH_GRANT_RAW4 && kind != PH_GRANT_RAW6 &&
+			    kind != PH_GRANT_PACKET)
+				continue;
+			lint_raw_what(&li->v[j].g, one, sizeof(one));
+			if (wl < sizeof(what))
+				wl += (size_t)snprintf(what + wl,
+				    sizeof(what) - wl, "%s%s",
+				    wl ? "; " : "", one);
+		}
+		if (wl > 0)
+			warnx_(0, "%s:%d: warning: %s (see porthole.policy(5))",
+			    li->file, li->v[i].line, what);
+		/* S50: the IPv6 wildcard alone, or an IPv4-mapped address. */
+		for (j = i; j < li->n && li->v[j].line == li->v[i].line; j++) {
+			g = &li->v[j];
+			if ((g->g.kind != PH_GRANT_TCP &&
+			    g->g.kind != PH_GRANT_UDP) || g->g.family != AF_INET6)
+				continue;
+			(void)ph__grant_format(&g->g, gt, sizeof(gt));
+			if (is_v4mapped(g->g.addr)) {
+				fix = g->g;
+				(void)bind_question(&fix);
+				(void)ph__grant_format(&fix, ft, sizeof(ft));
+				warnx_(0, "%s:%d: warning: %s grants nothing: "
+				    "an IPv4-mapped address is judged as the "
+				    "IPv4 address; write %s", li->file, g->line,
+				    gt, ft);
+			} else if (is_any6(g->g.addr) && !lint_has_any4(li, g)) {
+				fix = any4_of(&g->g);
+				(void)ph__grant_format(&fix, ft, sizeof(ft));
+				fix.family = 0;
+				(void)ph__grant_format(&fix, all, sizeof(all));
+				warnx_(0, "%s:%d: warning: %s grants nothing on "
+				    "its own: a bind of the IPv6 wildcard also "
+				    "needs the IPv4 wildcard, whatever "
+				    "IPV6_V6ONLY says; add %s, or grant %s "
+				    "(every address)", li->file, g->line, gt, ft,
+				    all);
+			}
+		}
+	}
+}
+
+/*
+ * Warn about a policy that loaded: rules whose grants mean more or less
+ * than they read.  The file is read again, as a plain file, and parsed
+ * again so that the words scanned are those of a valid policy; if it
+ * changed meanwhile, say so and exit 1.  Warnings go to stderr and do
+ * not change the exit status.
+ */
+static void
+lint_policy(const char *path, const struct ph_policy *pol)
+{
+	struct ph_policy	*again = NULL;
+	struct ph_names		*names = NULL;
+	struct lint		 li = { .file = path };
+	struct stat		 st;
+	char			*buf = NULL, err[512];
+	size_t			 len = 0;
+	ssize_t			 n;
+	int			 fd = -1, changed = 1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK)) == -1 || fstat(fd, &st) == -1 ||
+	    !S_ISREG(st.st_mode) || st.st_size > POLICY_MAX ||
+	    (buf = malloc((size_t)st.st_size + 1)) == NULL)
+		goto out;
+	/* One byte more than the size, to see a file that grew. */
+	while (len <= (size_t)st.st_size) {
+		n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len != (size_t)st.st_size ||
+	    ph_names_load(PASSWD_FILE, GROUP_FILE, &names) < 0 ||
+	    ph_policy_parse(buf, len, path, names, &again, err,
+	    sizeof(err)) < 0 ||
+	    ph_policy_nrules(again) != ph_policy_nrules(pol) ||
+	    lint_collect(&li, names, buf, len) < 0)
+		goto out;
+	changed = 0;
+	lint_report(&li);
+ out:
+	ph_fd_close(&fd);
+	free(li.v);
+	free(buf);
+	ph_policy_free(again);
+	ph_names_free(names);
+	if (changed)
+		die(1, 0, "%s: changed while it was checked, or cannot be "
+		    "read again; check it again", path);
 }
 
 int
@@ -85,6 +459,8 @@ cmd_check(int argc, char **argv)
 	char			 err[512];
 	gid_t			 groups[MAX_GROUPS];
 	int			 c, i, ng = MAX_GROUPS, r, all = 1;
+
+	memset(&who, 0, sizeof(who));	/* foreign_netns 0: our own netns */
 
 	while ((c = getopt_long(argc, argv, "+u:p:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -112,6 +488,8 @@ cmd_check(int argc, char **argv)
 	    sizeof(err))) < 0)
 		die(1, 0, "%s", err);
 	if (optind == argc) {
+		if (file != NULL)
+			lint_policy(file, pol);
 		(void)printf("%s: OK (%zu rules)\n", ph_policy_file(pol),
 		    ph_policy_nrules(pol));
 		ph_policy_free(pol);

@@ -7,10 +7,17 @@
  * SOCK_SEQPACKET socketpair on fd 3, reads one request there, answers,
  * and exits.
  *
- * Runs as: root (setuid; real uid = the caller) until the drop, or the
- * caller with file capabilities.  Order (ssh-keysign, bubblewrap):
- * sanitise the process before parsing anything; check the channel and
- * the request; act; drop for good and verify; only then answer.
+ * Runs as: root (setuid; real uid = the caller) until the drop, then the
+ * caller's uid and gid with CAP_NET_BIND_SERVICE and CAP_NET_RAW in the
+ * permitted set only; or, with file capabilities, the caller throughout
+ * with the same two permitted.  Order (ssh-keysign, bubblewrap; issue 9):
+ * sanitise the process before anything; check the channel and take the
+ * caller's identity from it; read the request, the policy, /etc/passwd
+ * and /etc/group as bytes (as root, where that is what can reach them);
+ * drop to the caller for good and verify; only then parse anything
+ * (the parser guard makes every parser refuse while any uid is 0); raise
+ * the one capability the request needs, act, drop all capabilities and
+ * verify; only then answer.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -34,15 +41,25 @@
 
 #define CHANNEL_FD	3
 #define TIMEOUT		10		/* seconds for the caller to speak */
-#define CAPS_WANTED	((1ULL << CAP_NET_BIND_SERVICE) | (1ULL << CAP_NET_RAW))
+/* CAP_NET_ADMIN: on Linux 6.18 locking the SYN-ACK filter on a TCP socket
+ * (priv.c, S49) needs it, in the socket's network namespace. */
+#define CAPS_WANTED	((1ULL << CAP_NET_BIND_SERVICE) | \
+			    (1ULL << CAP_NET_ADMIN) | (1ULL << CAP_NET_RAW))
 
 /*
  * S18: the channel must be a connected AF_UNIX SOCK_SEQPACKET socket whose
  * peer is the user who ran us (the socketpair's creator), not a file, a
  * pipe, a tty, a netlink or another user's socket.
+ * S31-S36, issue 9: the requester's identity is the kernel's record of
+ * that peer, as portholed takes it from its own connections: the
+ * effective uid and gid when the caller made the socketpair
+ * (SO_PEERCRED) and its supplementary groups (SO_PEERGROUPS), the ids
+ * the kernel checks permissions with.  Never our real gid or our own
+ * groups: the daemon would then judge a setgid caller by one gid and the
+ * helper by another.  Fills *ret_peer (release with ph_peer_clear()).
  */
 static void
-check_channel(uid_t caller)
+check_channel(uid_t caller, struct ph_peer *ret_peer)
 {
 	struct ph_fdinfo	fi;
 	struct ph_peer		peer;
@@ -52,31 +69,77 @@ check_channel(uid_t caller)
 	    fi.family != AF_UNIX || fi.type != SOCK_SEQPACKET || fi.listening)
 		ph_priv_die("fd 3 is not a SOCK_SEQPACKET socketpair; "
 		    "porthole-helper is run by libporthole", 0);
-	if (ph_peer_get(CHANNEL_FD, 0, &peer) < 0)
+	if (ph_peer_get(CHANNEL_FD, PH_PEER_GROUPS, &peer) < 0)
 		ph_priv_die("fd 3 has no peer", 0);
-	if (peer.uid != caller)
+	if (peer.uid != caller) {
+		ph_peer_clear(&peer);
 		ph_priv_die("the peer on fd 3 is not the calling user", 0);
-	ph_peer_clear(&peer);
+	}
 	if (setsockopt(CHANNEL_FD, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))
 	    == -1 || setsockopt(CHANNEL_FD, SOL_SOCKET, SO_SNDTIMEO, &tv,
 	    sizeof(tv)) == -1)
 		ph_priv_die("setting timeouts on fd 3", errno);
+	*ret_peer = peer;
+}
+
+/*
+ * Read the policy (through trusted directories, S53), /etc/passwd and
+ * /etc/group (S55) as bytes, parsing nothing: this runs before the drop.
+ * Returns 0, or -1 with the reason in err (then nothing is granted).
+ */
+static int
+read_policy(struct ph_text *pol, struct ph_text *pw, struct ph_text *gr,
+    char *err, size_t errlen)
+{
+	int	r;
+
+	if (ph_policy_read(PH_POLICY_PATH, pol, err, errlen) < 0)
+		return -1;
+	if ((r = ph_names_read("/etc/passwd", pw)) < 0 ||
+	    (r = ph_names_read("/etc/group", gr)) < 0) {
+		(void)snprintf(err, errlen, "cannot read /etc/passwd or "
+		    "/etc/group: %s", strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The one capability the request needs (S14): CAP_NET_BIND_SERVICE for
+ * a bind, CAP_NET_RAW for a raw or packet socket, none for anything the
+ * handler will refuse undecoded.  Decoding is parsing: the guard first.
+ */
+static unsigned long long
+cap_needed(const void *buf, size_t n)
+{
+	struct ph_grant	g;
+	uint32_t	id = 0, backlog = 0, scope = 0;
+	uint16_t	type = 0;
+
+	if (ph_parser_guard_check() < 0)
+		ph_priv_die("refusing to decode the request as root", 0);
+	if (ph__req_decode(buf, n, &type, &id, &g, &backlog, &scope) < 0)
+		return 0;
+	return type == PH_MSG_BIND ? (1ULL << CAP_NET_BIND_SERVICE) |
+	    (1ULL << CAP_NET_ADMIN) : 1ULL << CAP_NET_RAW;
 }
 
 int
 main(int argc, char *argv[])
 {
 	struct ph_requester	 who;
+	struct ph_peer		 peer;
 	struct ph_msg_reply	 reply;
 	struct ph_policy	*pol = NULL;
 	struct ph_audit		 audit;
-	gid_t			 groups[256];
+	struct ph_text		 ptext = { NULL, 0 }, pw = { NULL, 0 },
+				 gr = { NULL, 0 };
 	char			 buf[PH_MSG_MAX], err[256];
 	size_t			 nfds = 1;
 	ssize_t			 n;
-	uid_t			 caller = getuid();
-	gid_t			 cgid = getgid();
-	int			 ng, fd = -1, out = -1, r, setuid_mode;
+	uid_t			 caller = getuid(), ru, eu, su;
+	unsigned long long	 keep, need;
+	int			 fd = -1, out = -1, r, readable;
 
 	/* 1. Distrust everything inherited, before parsing anything. */
 	/* S1: argc 0, which kernels since 5.18 turn into argv[0] == "";
@@ -85,56 +148,84 @@ main(int argc, char *argv[])
 		_exit(1);
 	ph_priv_prog = "porthole-helper";
 	ph_priv_sanitize(CHANNEL_FD);		/* S2-S9 */
+	/* Issue 9: from here on no parser runs while any uid is 0. */
+	ph_parser_guard_on();
 	if (argc != 1)				/* S11: no arguments at all */
 		ph_priv_die("takes no arguments", 0);
-	setuid_mode = geteuid() == 0 && caller != 0;
 	/* S10: NO_NEW_PRIVS or a user namespace silently disables setuid
 	 * and file capabilities: then there is nothing we can do. */
 	/* S14: look at the permitted set only; nothing is effective until
 	 * the one act below. */
-	if (!setuid_mode && geteuid() != 0 &&
+	if (geteuid() != 0 &&
 	    !(ph_priv_permitted() & (1ULL << CAP_NET_BIND_SERVICE)))
 		ph_priv_die("not privileged: install with 'make "
 		    "install-setuid' or 'make install-caps'", 0);
+	/* S12: without root we cannot change ids, so they must all be the
+	 * caller's already (not a set-user-ID program's euid). */
+	if (geteuid() != 0 && (getresuid(&ru, &eu, &su) == -1 ||
+	    ru != caller || eu != caller || su != caller))
+		ph_priv_die("mixed user ids: run by a set-user-ID program", 0);
 	ph_log_open("porthole-helper", 0);
 
-	/* 2. The channel, then the request, then the policy (S18, S53). */
-	check_channel(caller);
-	if ((ng = getgroups((int)(sizeof(groups) / sizeof(groups[0])),
-	    groups)) < 0)
-		ph_priv_die("too many supplementary groups", errno);
-	who.uid = caller;
-	who.gid = cgid;
-	who.groups = groups;
-	who.ngroups = (size_t)ng;
+	/* 2. The channel, and who is asking (S18, S31-S36). */
+	check_channel(caller, &peer);
+	memset(&who, 0, sizeof(who));	/* foreign_netns 0: the caller's netns */
+	who.uid = peer.uid;
+	who.gid = peer.gid;
+	who.groups = peer.groups;
+	who.ngroups = peer.ngroups;
+
+	/* 3. Bytes only, while we may still need root to reach them. */
 	n = ph_recv_fds(CHANNEL_FD, buf, sizeof(buf), &fd, &nfds);
 	if (n <= 0)
 		ph_priv_die("no request on fd 3", n < 0 ? (int)n : 0);
 	if (nfds == 0)
 		fd = -1;
-	if ((r = ph_policy_load(PH_POLICY_PATH, &pol, err, sizeof(err))) < 0) {
-		ph_log(LOG_ERR, "%s; nothing is granted", err);
-		/* S53: no policy, no grant; answer with an empty policy. */
-		if (ph_policy_parse("", 0, PH_POLICY_PATH, NULL, &pol, err,
-		    sizeof(err)) < 0)
-			ph_priv_die("cannot make an empty policy", 0);
-	}
+	readable = read_policy(&ptext, &pw, &gr, err, sizeof(err)) == 0;
 
-	/* 3. The one privileged act (caps raised only around it). */
-	if (!setuid_mode && geteuid() != 0 &&
-	    ph_priv_raise(ph_priv_permitted() & CAPS_WANTED) < 0)
-		ph_priv_die("cannot raise the permitted capabilities", 0);
-	r = ph_broker_handle(pol, &who, setuid_mode ? PH_BROKER_SETFSUID : 0,
-	    buf, (size_t)n, fd, &reply, &out, &audit);
+	/*
+	 * 4. Drop to the caller for good and verify (S12-S14): no groups,
+	 * the caller's effective gid and uid, and only CAPS_WANTED,
+	 * permitted but not effective (PR_SET_KEEPCAPS keeps them across
+	 * setresuid()).  Since our uid is then the caller's, a raw socket
+	 * we make carries the caller's identity (S47) with no setfsuid(),
+	 * which would need CAP_SETUID: PH_BROKER_SETFSUID is not passed.
+	 */
+	keep = geteuid() == 0 ? CAPS_WANTED : ph_priv_permitted() & CAPS_WANTED;
+	ph_priv_drop(caller, who.gid, keep, PH_DROP_NOEXEC | PH_DROP_PERMITTED);
+
+	/* 5. Parse, as the caller: the policy (S53-S55), then the request. */
+	if (!readable)
+		ph_log(LOG_ERR, "%s; nothing is granted", err);
+	else if ((r = ph_policy_parse_text(PH_POLICY_PATH, &ptext, &pw, &gr,
+	    &pol, err, sizeof(err))) == -EPERM)
+		ph_priv_die(err, 0);	/* the guard: a uid is still 0 */
+	else if (r < 0)
+		ph_log(LOG_ERR, "%s; nothing is granted", err);
+	ph_text_free(&ptext);
+	ph_text_free(&pw);
+	ph_text_free(&gr);
+	/* S53: no usable policy, no grant; answer with an empty policy. */
+	if (pol == NULL && ph_policy_parse("", 0, PH_POLICY_PATH, NULL, &pol,
+	    err, sizeof(err)) < 0)
+		ph_priv_die("cannot make an empty policy", 0);
+	need = cap_needed(buf, (size_t)n) & keep;
+
+	/* 6. The one privileged act, with the one capability it needs. */
+	if (need != 0 && ph_priv_raise(need) < 0)
+		ph_priv_die("cannot raise the capability", 0);
+	r = ph_broker_handle(pol, &who, 0, buf, (size_t)n, fd, &reply, &out,
+	    &audit);
 	ph_log_audit(&audit, &who, getppid());	/* the caller's pid */
 
-	/* 4. Drop for good and verify, then answer (S12-S14, S34). */
-	ph_priv_drop(caller, cgid, 0, PH_DROP_NOEXEC);
+	/* 7. Every capability gone, verified; then answer (S14, S34). */
+	ph_priv_drop(caller, who.gid, 0, PH_DROP_NOEXEC);
 	if (r < 0)
 		ph_priv_die("malformed request", 0);
 	n = ph_send_fds(CHANNEL_FD, &reply, sizeof(reply), out >= 0 ? &out :
 	    NULL, out >= 0);
 	ph_fd_close(&out);
 	ph_policy_free(pol);
+	ph_peer_clear(&peer);
 	return n < 0 ? 1 : 0;
 }

@@ -6,18 +6,40 @@
  * rules), never from bytes a client sent, so it cannot be forged or
  * broken into extra lines.
  *
+ * Refusals are rate-limited per uid (S58, issue 9 item 5): a user looping
+ * on requests the policy refuses must not fill the disk or push grant
+ * lines out of a rate-limited journal.  Each uid gets RL_LINES refusal
+ * lines per RL_WINDOW_MS, then one line with the count of what was
+ * suppressed; grants are always logged.  At most RL_UIDS uids are
+ * tracked at once; past that, the others share one bucket, so the table
+ * and the lines it writes stay bounded whatever the number of uids.
+ *
  * Runs as: root or the daemon's user.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "priv.h"
 #include "privlog.h"
 
-static int	to_stderr;
+#define RL_WINDOW_MS	10000		/* one window per uid */
+#define RL_LINES	5		/* refusal lines per uid and window */
+#define RL_UIDS		64		/* uids tracked; the rest share one */
+
+struct rl {
+	uid_t		 uid;
+	int		 other;		/* the bucket of untracked uids */
+	long long	 start;		/* window start, ms; 0: free */
+	unsigned	 lines;
+	unsigned long	 suppressed;
+};
+
+static int		to_stderr;
+static struct rl	rl_tab[RL_UIDS + 1];	/* the last: other uids */
 
 void
 ph_log_open(const char *ident, int use_stderr)
@@ -48,7 +70,103 @@ ph_log(int prio, const char *fmt, ...)
 		syslog(prio, "%s", buf);
 }
 
-/* One line per decision: who (kernel credentials), what, which rule. */
+static long long
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1;
+}
+
+/* Close a window: say what it suppressed, free the entry. */
+static void
+rl_close(struct rl *e)
+{
+	if (e->suppressed > 0) {
+		if (e->other)
+			ph_log(LOG_WARNING, "other uids: %lu more refusals "
+			    "suppressed in the last %d s", e->suppressed,
+			    RL_WINDOW_MS / 1000);
+		else
+			ph_log(LOG_WARNING, "uid %u: %lu more refusals "
+			    "suppressed in the last %d s", (unsigned)e->uid,
+			    e->suppressed, RL_WINDOW_MS / 1000);
+	}
+	memset(e, 0, sizeof(*e));
+}
+
+/*
+ * ph_log_tick() - close the windows that have ended, writing their
+ * "suppressed" lines.  Returns the ms until the next window ends, or -1
+ * when none is open: the daemon's poll() wakes up for it, so a count is
+ * written even when the flood has stopped.
+ */
+int
+ph_log_tick(void)
+{
+	long long	t = mono_ms(), next = -1, end;
+	size_t		i;
+
+	for (i = 0; i < RL_UIDS + 1; i++) {
+		if (rl_tab[i].start == 0)
+			continue;
+		end = rl_tab[i].start + RL_WINDOW_MS;
+		if (end <= t) {
+			rl_close(&rl_tab[i]);
+			continue;
+		}
+		if (rl_tab[i].suppressed > 0 && (next < 0 || end - t < next))
+			next = end - t;
+	}
+	return (int)next;
+}
+
+/*
+ * ph_log_refusal_ok() - may a refusal line for `uid` be written now?
+ * Counts it either way: 1 (write it) for the first RL_LINES of the
+ * uid's window, else 0 (counted as suppressed).  O(RL_UIDS).
+ */
+int
+ph_log_refusal_ok(uid_t uid)
+{
+	struct rl	*e = NULL, *freep = NULL;
+	long long	 t = mono_ms();
+	size_t		 i;
+
+	for (i = 0; i < RL_UIDS; i++) {
+		if (rl_tab[i].start != 0 &&
+		    rl_tab[i].start + RL_WINDOW_MS <= t)
+			rl_close(&rl_tab[i]);
+		if (rl_tab[i].start == 0) {
+			if (freep == NULL)
+				freep = &rl_tab[i];
+		} else if (rl_tab[i].uid == uid)
+			e = &rl_tab[i];
+	}
+	if (e == NULL && freep != NULL) {
+		e = freep;
+		e->uid = uid;
+	}
+	if (e == NULL) {
+		/* RL_UIDS uids in their window: one bucket for the rest. */
+		e = &rl_tab[RL_UIDS];
+		if (e->start != 0 && e->start + RL_WINDOW_MS <= t)
+			rl_close(e);
+		e->other = 1;
+	}
+	if (e->start == 0)
+		e->start = t;
+	if (e->lines < RL_LINES) {
+		e->lines++;
+		return 1;
+	}
+	e->suppressed++;
+	return 0;
+}
+
+/* One line per decision: who (kernel credentials), what, which rule.
+ * Grants always; refusals within the uid's rate (ph_log_refusal_ok). */
 void
 ph_log_audit(const struct ph_audit *a, const struct ph_requester *who,
     pid_t pid)
@@ -57,7 +175,7 @@ ph_log_audit(const struct ph_audit *a, const struct ph_requester *who,
 		ph_log(LOG_NOTICE, "granted uid=%u gid=%u pid=%ld %s by %s",
 		    (unsigned)who->uid, (unsigned)who->gid, (long)pid,
 		    a->request, a->rule);
-	else
+	else if (ph_log_refusal_ok(who->uid))
 		ph_log(LOG_WARNING, "refused uid=%u gid=%u pid=%ld %s: %s%s%s",
 		    (unsigned)who->uid, (unsigned)who->gid, (long)pid,
 		    a->request[0] ? a->request : "request",

@@ -7,11 +7,15 @@
  * the deny-by-default evaluator (S19, S37).  See policy.h for the grammar
  * and porthole.policy(5) for what it means to an administrator.
  *
- * Runs as: root (porthole-helper; portholed before it drops privileges)
- * or the daemon's unprivileged user (portholed reloading on SIGHUP).
- * Hence libc only: no NSS (getpwnam/getgrnam are never called), no
- * locale, no dlopen (S3, S55).  Everything is bounded (S84): the file is
- * at most 1 MiB, a line at most 4096 bytes, at most 100000 rules.
+ * Runs as: reading (ph_policy_read(), ph_names_read()): root, in
+ * porthole-helper and portholed before they drop; parsing and evaluating:
+ * never root in those two, which turn the parser guard on (below), so
+ * the parsers here refuse to run while any of their uids is 0 (issue 9:
+ * "no parser runs with euid 0"; S12-S14); `porthole check` and the tests
+ * leave the guard off.  Hence libc only: no NSS (getpwnam/getgrnam are
+ * never called), no locale, no dlopen (S3, S55).  Everything is bounded
+ * (S84): the file is at most 1 MiB, a line at most 4096 bytes, at most
+ * 100000 rules.
  *
  * Decisions worth knowing:
  *   - A carriage return anywhere is a syntax error: whitespace is only
@@ -26,6 +30,10 @@
  *     explicit form and is accepted.
  *   - (uid_t)-1 and (gid_t)-1 can never appear in a rule (S37), and a
  *     requester with either is denied everything.
+ *   - Reading and parsing are separate steps (ssh-keysign, bubblewrap):
+ *     a privileged program reads the bytes with the privilege it needs
+ *     to reach them, gives that privilege up, and only then parses.  The
+ *     read side only opens, checks and copies; it never looks inside.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* O_PATH, reallocarray(); also for builds by hand */
@@ -37,6 +45,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -66,6 +75,7 @@ enum { SUBJ_USER = 1, SUBJ_GROUP = 2 };
 struct name_ent {
 	char		name[NAME_MAXLEN + 1];
 	uint32_t	id;
+	uint32_t	gid;		/* passwd: the primary gid; group: id */
 	size_t		seq;		/* line order: the first entry wins */
 };
 
@@ -120,6 +130,62 @@ fd_close(int *fdp)
 		(void)close(*fdp);	/* Linux frees the fd even on EINTR */
 	*fdp = -1;
 	errno = saved_errno;
+}
+
+/* ------------------------------------------------------------------ */
+/* The parser guard (issue 9; S12-S14)                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Set once by a privileged program and never cleared: a one-way switch,
+ * so no later bug can turn it off by accident.  sig_atomic_t: plain
+ * stores and loads, nothing to tear.
+ */
+static volatile sig_atomic_t	parser_guard;
+
+/*
+ * ph_parser_guard_on() - from now on, every parser in this file (and
+ * every caller of ph_parser_guard_check()) refuses to run while the real,
+ * effective or saved uid is 0.  Not only the effective one: a process
+ * that can setresuid() back to root is root for an exploit's purposes
+ * (S12).  portholed and porthole-helper call it first thing after
+ * sanitising; `porthole check`, the fuzzers and the unit tests do not.
+ * Irrevocable.  Async-signal-safe.
+ */
+void
+ph_parser_guard_on(void)
+{
+	parser_guard = 1;
+}
+
+/*
+ * ph_parser_guard_check() - 0 if a parser may run now: the guard is off,
+ * or no uid of the process is 0; else -EPERM, also when the ids cannot
+ * be read (fail closed).  Thread-safe.
+ */
+int
+ph_parser_guard_check(void)
+{
+	uid_t	ru, eu, su;
+
+	if (!parser_guard)
+		return 0;
+	if (getresuid(&ru, &eu, &su) == -1)
+		return -EPERM;
+	if (ru == 0 || eu == 0 || su == 0)
+		return -EPERM;
+	return 0;
+}
+
+/* ph_text_free() - free t->buf and empty *t; NULL is fine. */
+void
+ph_text_free(struct ph_text *t)
+{
+	if (t == NULL)
+		return;
+	free(t->buf);
+	t->buf = NULL;
+	t->len = 0;
 }
 
 /*
@@ -273,7 +339,8 @@ ent_cmp(const void *a, const void *b)
 
 /* Append one entry; -ENOMEM. */
 static int
-tab_add(struct name_tab *t, const char *name, size_t nlen, uint32_t id)
+tab_add(struct name_tab *t, const char *name, size_t nlen, uint32_t id,
+    uint32_t gid)
 {
 	struct name_ent	*ne;
 	size_t		 ncap;
@@ -288,6 +355,7 @@ tab_add(struct name_tab *t, const char *name, size_t nlen, uint32_t id)
 	memcpy(t->ent[t->n].name, name, nlen);
 	t->ent[t->n].name[nlen] = '\0';
 	t->ent[t->n].id = id;
+	t->ent[t->n].gid = gid;
 	t->ent[t->n].seq = t->n;
 	t->n++;
 	return 0;
@@ -324,7 +392,7 @@ tab_parse(struct name_tab *t, const char *buf, size_t len, int nfields)
 {
 	const char	*line, *end, *f[8];
 	size_t		 flen[8], pos = 0, ll, i;
-	unsigned long	 id, gid;
+	unsigned long	 id, gid = 0;
 	int		 nf, r;
 
 	while (pos < len) {
@@ -353,7 +421,8 @@ tab_parse(struct name_tab *t, const char *buf, size_t len, int nfields)
 		if (nfields == 7 && ph__parse_uint(f[3], flen[3], 0,
 		    BAD_ID - 1, &gid) < 0)
 			continue;
-		if ((r = tab_add(t, f[0], flen[0], (uint32_t)id)) < 0)
+		if ((r = tab_add(t, f[0], flen[0], (uint32_t)id,
+		    nfields == 7 ? (uint32_t)gid : (uint32_t)id)) < 0)
 			return r;
 	}
 	tab_finish(t);
@@ -361,19 +430,24 @@ tab_parse(struct name_tab *t, const char *buf, size_t len, int nfields)
 }
 
 /*
- * Read the file at `path` without following a symlink or waiting on a
- * FIFO (O_NONBLOCK), regular files only, at most NAMES_MAX_BYTES, and
- * parse it into t.  Returns 0 or a negative errno (-EINVAL: not a
- * regular file; -EFBIG: too big).
+ * ph_names_read() - read the passwd(5) or group(5) file at `path` into
+ * *ret without parsing it: no symlink followed, no waiting on a FIFO
+ * (O_NONBLOCK), regular files only, at most NAMES_MAX_BYTES.  Safe to
+ * call as root, before a drop: it only copies bytes (issue 9).  Returns
+ * 0 and *ret (free with ph_text_free()), or a negative errno from
+ * open/read, -EINVAL (not a regular file), -EFBIG (too big), -ENOMEM;
+ * *ret is written only on success.  Opens and closes its own fd.
  */
-static int
-tab_load(struct name_tab *t, const char *path, int nfields)
+int
+ph_names_read(const char *path, struct ph_text *ret)
 {
 	struct stat	 st;
 	char		*buf = NULL;
 	size_t		 len = 0;
 	int		 fd = -1, r;
 
+	if (path == NULL || ret == NULL)
+		return -EINVAL;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
 	    O_CLOEXEC);
 	if (fd == -1) {
@@ -390,7 +464,10 @@ tab_load(struct name_tab *t, const char *path, int nfields)
 	}
 	if ((r = read_all(fd, NAMES_MAX_BYTES, &buf, &len)) < 0)
 		goto out;
-	r = tab_parse(t, buf, len, nfields);
+	ret->buf = buf;
+	ret->len = len;
+	buf = NULL;
+	r = 0;
  out:
 	free(buf);
 	fd_close(&fd);
@@ -398,31 +475,62 @@ tab_load(struct name_tab *t, const char *path, int nfields)
 }
 
 /*
- * ph_names_load() - read a passwd(5) and a group(5) file (paths given;
- * the daemon passes /etc/passwd and /etc/group) into a new names table.
- * Never uses NSS (S55).  Returns 0 and *ret (free with ph_names_free()),
- * or a negative errno from open/read, -EINVAL (not a regular file),
- * -EFBIG (over 8 MiB) or -ENOMEM; *ret is written only on success.
- * Opens and closes its own fds.  Thread-safe.
+ * ph_names_parse() - parse the bytes of a passwd(5) and a group(5) file
+ * (as ph_names_read() gave them) into a new names table.  Refuses with
+ * -EPERM while the parser guard forbids it (root: issue 9).  Returns 0
+ * and *ret (free with ph_names_free()), -EINVAL (NULL arguments), -EPERM
+ * or -ENOMEM; *ret is written only on success.  Thread-safe.
  */
 int
-ph_names_load(const char *passwd, const char *group, struct ph_names **ret)
+ph_names_parse(const struct ph_text *passwd, const struct ph_text *group,
+    struct ph_names **ret)
 {
 	struct ph_names	*n = NULL;
 	int		 r;
 
-	if (passwd == NULL || group == NULL || ret == NULL)
+	if ((r = ph_parser_guard_check()) < 0)
+		return r;			/* issue 9: never as root */
+	if (passwd == NULL || group == NULL || ret == NULL ||
+	    (passwd->buf == NULL && passwd->len > 0) ||
+	    (group->buf == NULL && group->len > 0))
 		return -EINVAL;
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		return -ENOMEM;
-	if ((r = tab_load(&n->users, passwd, 7)) < 0 ||
-	    (r = tab_load(&n->groups, group, 4)) < 0)
+	if ((r = tab_parse(&n->users, passwd->buf, passwd->len, 7)) < 0 ||
+	    (r = tab_parse(&n->groups, group->buf, group->len, 4)) < 0)
 		goto out;
 	*ret = n;
 	n = NULL;
 	r = 0;
  out:
 	ph_names_free(n);
+	return r;
+}
+
+/*
+ * ph_names_load() - read a passwd(5) and a group(5) file (paths given;
+ * the daemon passes /etc/passwd and /etc/group) into a new names table:
+ * ph_names_read() twice, then ph_names_parse().  Never uses NSS (S55).
+ * Returns 0 and *ret (free with ph_names_free()), or a negative errno
+ * from open/read, -EINVAL (not a regular file), -EFBIG (over 8 MiB),
+ * -EPERM (the parser guard, as root) or -ENOMEM; *ret is written only
+ * on success.  Opens and closes its own fds.  Thread-safe.
+ */
+int
+ph_names_load(const char *passwd, const char *group, struct ph_names **ret)
+{
+	struct ph_text	pw = { NULL, 0 }, gr = { NULL, 0 };
+	int		r;
+
+	if (passwd == NULL || group == NULL || ret == NULL)
+		return -EINVAL;
+	if ((r = ph_names_read(passwd, &pw)) < 0 ||
+	    (r = ph_names_read(group, &gr)) < 0)
+		goto out;
+	r = ph_names_parse(&pw, &gr, ret);
+ out:
+	ph_text_free(&pw);
+	ph_text_free(&gr);
 	return r;
 }
 
@@ -437,9 +545,10 @@ ph_names_free(struct ph_names *n)
 	free(n);
 }
 
-/* bsearch() a sorted table for `name`; 0 and *ret, or -ENOENT. */
+/* bsearch() a sorted table for `name`; 0 and its entry, or -ENOENT. */
 static int
-tab_find(const struct name_tab *t, const char *name, uint32_t *ret)
+tab_find_ent(const struct name_tab *t, const char *name,
+    const struct name_ent **ret)
 {
 	size_t	lo = 0, hi = t->n, mid;
 	int	c;
@@ -448,7 +557,7 @@ tab_find(const struct name_tab *t, const char *name, uint32_t *ret)
 		mid = lo + (hi - lo) / 2;
 		c = strcmp(name, t->ent[mid].name);
 		if (c == 0) {
-			*ret = t->ent[mid].id;
+			*ret = &t->ent[mid];
 			return 0;
 		}
 		if (c < 0)
@@ -457,6 +566,18 @@ tab_find(const struct name_tab *t, const char *name, uint32_t *ret)
 			lo = mid + 1;
 	}
 	return -ENOENT;
+}
+
+/* tab_find_ent() for the id only. */
+static int
+tab_find(const struct name_tab *t, const char *name, uint32_t *ret)
+{
+	const struct name_ent	*e;
+
+	if (tab_find_ent(t, name, &e) < 0)
+		return -ENOENT;
+	*ret = e->id;
+	return 0;
 }
 
 /*
@@ -484,6 +605,23 @@ ph_names_gid(const struct ph_names *n, const char *name, gid_t *ret)
 	if (n == NULL || name == NULL || tab_find(&n->groups, name, &id) < 0)
 		return -ENOENT;
 	*ret = (gid_t)id;
+	return 0;
+}
+
+/*
+ * ph_names_user_gid() - the primary gid (passwd's fourth field, strict
+ * decimal, never (gid_t)-1) of user `name`, from the same line as
+ * ph_names_uid() uses: 0 and *ret, or -ENOENT.  *ret is written only on
+ * success.  Thread-safe.
+ */
+int
+ph_names_user_gid(const struct ph_names *n, const char *name, gid_t *ret)
+{
+	const struct name_ent	*e;
+
+	if (n == NULL || name == NULL || tab_find_ent(&n->users, name, &e) < 0)
+		return -ENOENT;
+	*ret = (gid_t)e->gid;
 	return 0;
 }
 
@@ -725,6 +863,12 @@ ph_policy_parse(const char *buf, size_t len, const char *fname,
 		err[0] = '\0';
 	if (fname == NULL)
 		fname = "-";
+	/* Issue 9: never as root in portholed or porthole-helper. */
+	if ((r = ph_parser_guard_check()) < 0) {
+		seterr(err, errlen, "%s: refusing to parse as root (the "
+		    "privileges must be dropped first)", fname);
+		return r;
+	}
 	memset(&ps, 0, sizeof(ps));
 	if (ret == NULL || (buf == NULL && len > 0)) {
 		seterr(err, errlen, "%s: invalid arguments", fname);
@@ -974,25 +1118,22 @@ open_trusted(const char *path, int *ret_fd, char *err, size_t errlen)
 }
 
 /*
- * ph_policy_load() - open the policy at `path` through trusted
- * directories (S53), read it through that fd, resolve names from
- * /etc/passwd and /etc/group (S55), and parse it (S54).  Returns 0 and
- * *ret, or a negative errno with the reason in err: -EPERM (an owner or
- * mode that is not trusted), -ELOOP (a symlink in the path), -EINVAL (a
- * syntax error as "path:line: what", a bad path, or not a regular
+ * ph_policy_read() - open the policy at `path` through trusted
+ * directories (S53) and read its bytes through that fd into *ret,
+ * without parsing them: safe to call as root, before a drop (issue 9).
+ * Returns 0 and *ret (free with ph_text_free()), or a negative errno
+ * with the reason in err: -EPERM (an owner or mode that is not trusted),
+ * -ELOOP (a symlink in the path), -EINVAL (a bad path, or not a regular
  * file), -EFBIG, -ENOMEM, or an open/read error.  *ret is written only
- * on success, so a daemon reloading keeps its previous policy on any
- * error (S54).  Opens and closes its own fds.  Thread-safe.
+ * on success.  Opens and closes its own fds.  Thread-safe.
  */
 int
-ph_policy_load(const char *path, struct ph_policy **ret, char *err,
+ph_policy_read(const char *path, struct ph_text *ret, char *err,
     size_t errlen)
 {
-	struct ph_names		*names = NULL;
-	struct ph_policy	*p = NULL;
-	char			*buf = NULL, *file = NULL;
-	size_t			 len = 0;
-	int			 fd = -1, r;
+	char	*buf = NULL;
+	size_t	 len = 0;
+	int	 fd = -1, r;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
@@ -1010,9 +1151,47 @@ ph_policy_load(const char *path, struct ph_policy **ret, char *err,
 			seterr(err, errlen, "%s: %s", path, strerror(-r));
 		goto out;
 	}
-	if ((r = ph_names_load(PASSWD_PATH, GROUP_PATH, &names)) < 0) {
-		seterr(err, errlen, "%s: cannot read %s or %s: %s", path,
-		    PASSWD_PATH, GROUP_PATH, strerror(-r));
+	ret->buf = buf;
+	ret->len = len;
+	buf = NULL;
+	r = 0;
+ out:
+	fd_close(&fd);
+	free(buf);
+	return r;
+}
+
+/*
+ * ph_policy_parse_text() - parse a policy read from `path` by
+ * ph_policy_read(), with names from the passwd and group bytes that
+ * ph_names_read() gave (S55): ph_names_parse() then ph_policy_parse(),
+ * and ph_policy_file() of the result is `path`.  Both parsers refuse
+ * with -EPERM while the parser guard forbids it (root: issue 9).
+ * Returns 0 and *ret, or a negative errno with the reason in err:
+ * -EINVAL (a syntax error as "path:line: what"), -EPERM, -EFBIG,
+ * -ENOMEM.  *ret is written only on success.  Thread-safe.
+ */
+int
+ph_policy_parse_text(const char *path, const struct ph_text *policy,
+    const struct ph_text *passwd, const struct ph_text *group,
+    struct ph_policy **ret, char *err, size_t errlen)
+{
+	struct ph_names		*names = NULL;
+	struct ph_policy	*p = NULL;
+	char			*file = NULL;
+	int			 r;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (path == NULL || policy == NULL || ret == NULL) {
+		seterr(err, errlen, "policy: invalid arguments");
+		return -EINVAL;
+	}
+	if ((r = ph_names_parse(passwd, group, &names)) < 0) {
+		seterr(err, errlen, "%s: cannot parse %s and %s: %s", path,
+		    PASSWD_PATH, GROUP_PATH, r == -EPERM ? "refusing to "
+		    "parse as root (the privileges must be dropped first)" :
+		    strerror(-r));
 		goto out;
 	}
 	if ((file = strdup(path)) == NULL) {
@@ -1020,7 +1199,8 @@ ph_policy_load(const char *path, struct ph_policy **ret, char *err,
 		seterr(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
-	if ((r = ph_policy_parse(buf, len, path, names, &p, err, errlen)) < 0)
+	if ((r = ph_policy_parse(policy->buf, policy->len, path, names, &p,
+	    err, errlen)) < 0)
 		goto out;
 	free(p->file);
 	p->file = file;
@@ -1029,11 +1209,43 @@ ph_policy_load(const char *path, struct ph_policy **ret, char *err,
 	p = NULL;
 	r = 0;
  out:
-	fd_close(&fd);
 	free(file);
-	free(buf);
 	ph_names_free(names);
 	ph_policy_free(p);
+	return r;
+}
+
+/*
+ * ph_policy_load() - ph_policy_read() the policy at `path` (S53),
+ * ph_names_read() /etc/passwd and /etc/group (S55), and
+ * ph_policy_parse_text() them (S54).  Returns 0 and *ret, or a negative
+ * errno with the reason in err: -EPERM (an owner or mode that is not
+ * trusted, or the parser guard), -ELOOP (a symlink in the path), -EINVAL
+ * (a syntax error as "path:line: what", a bad path, or not a regular
+ * file), -EFBIG, -ENOMEM, or an open/read error.  *ret is written only
+ * on success, so a daemon reloading keeps its previous policy on any
+ * error (S54).  Opens and closes its own fds.  Thread-safe.
+ */
+int
+ph_policy_load(const char *path, struct ph_policy **ret, char *err,
+    size_t errlen)
+{
+	struct ph_text	pol = { NULL, 0 }, pw = { NULL, 0 }, gr = { NULL, 0 };
+	int		r;
+
+	if ((r = ph_policy_read(path, &pol, err, errlen)) < 0)
+		goto out;
+	if ((r = ph_names_read(PASSWD_PATH, &pw)) < 0 ||
+	    (r = ph_names_read(GROUP_PATH, &gr)) < 0) {
+		seterr(err, errlen, "%s: cannot read %s or %s: %s", path,
+		    PASSWD_PATH, GROUP_PATH, strerror(-r));
+		goto out;
+	}
+	r = ph_policy_parse_text(path, &pol, &pw, &gr, ret, err, errlen);
+ out:
+	ph_text_free(&pol);
+	ph_text_free(&pw);
+	ph_text_free(&gr);
 	return r;
 }
 
@@ -1170,4 +1382,37 @@ size_t
 ph_policy_nrules(const struct ph_policy *p)
 {
 	return p != NULL ? p->nrules : 0;
+}
+
+/*
+ * ph_policy_grants_any() - 1 if some rule's subject matches `who` (its
+ * uid, primary gid or a supplementary group), so that some request of
+ * theirs could be granted; else 0, also for bad arguments and for the
+ * ids (uid_t)-1 / (gid_t)-1 (S19, S37).  portholed keeps its connection
+ * table for these requesters (S80, issue 9 item 4).  Read-only on p:
+ * thread-safe.  O(rules * log groups).
+ */
+int
+ph_policy_grants_any(const struct ph_policy *p,
+    const struct ph_requester *who)
+{
+	const struct rule	*ru;
+	size_t			 i;
+	int			 sorted;
+
+	if (p == NULL || who == NULL ||
+	    (who->groups == NULL && who->ngroups > 0))
+		return 0;
+	if (who->uid == (uid_t)-1 || who->gid == (gid_t)-1)
+		return 0;
+	sorted = groups_sorted(who->groups, who->ngroups);
+	for (i = 0; i < p->nrules; i++) {
+		ru = &p->rules[i];
+		if (ru->ng == 0)
+			continue;
+		if (ru->subj == SUBJ_USER ? who->uid == (uid_t)ru->id :
+		    in_groups(who, sorted, (gid_t)ru->id))
+			return 1;
+	}
+	return 0;
 }

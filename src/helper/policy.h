@@ -10,8 +10,10 @@
  * resolved from /etc/passwd and /etc/group read directly, never NSS (S55).
  * Any syntax error rejects the whole file with "file:line: what" (S54).
  *
- * Runs as: root (portholed before its drop, porthole-helper) or the
- * daemon's unprivileged user (portholed reloading on SIGHUP).
+ * Runs as: reading the files, root (portholed before its drop,
+ * porthole-helper setuid); parsing them, never root in those two (the
+ * parser guard below, issue 9), but the caller's ids (porthole-helper)
+ * or the daemon's user (portholed at start and reloading on SIGHUP).
  */
 #ifndef PH_POLICY_H
 #define PH_POLICY_H
@@ -23,20 +25,47 @@
 
 struct ph_policy;			/* opaque: a parsed, immutable policy */
 
+/*
+ * The parser guard (issue 9; S12-S14: "no parser runs with euid 0").
+ * ph_parser_guard_on(), called once by portholed and porthole-helper,
+ * makes every parser here (ph_names_parse(), ph_policy_parse() and what
+ * calls them) refuse with -EPERM while the real, effective or saved uid
+ * is 0; they read as root, drop, then parse.  ph_parser_guard_check()
+ * is that test, for other parsers (the request decoder): 0 or -EPERM.
+ */
+void	ph_parser_guard_on(void);
+int	ph_parser_guard_check(void);
+
+/* Bytes read from a file, not parsed yet: free with ph_text_free(). */
+struct ph_text {
+	char	*buf;
+	size_t	 len;
+};
+void	ph_text_free(struct ph_text *t);
+
 /* Resolves user and group names while parsing (NULL: numbers only). */
 struct ph_names;
-/* Read /etc/passwd and /etc/group style files (paths given). */
+/* Read /etc/passwd and /etc/group style files (paths given): read, parse. */
 int	ph_names_load(const char *passwd, const char *group,
 	    struct ph_names **ret);
+/* Read one such file's bytes, no symlink, no FIFO, <= 8 MiB (as root). */
+int	ph_names_read(const char *path, struct ph_text *ret);
+/* Parse passwd and group bytes (guarded: -EPERM as root). */
+int	ph_names_parse(const struct ph_text *passwd,
+	    const struct ph_text *group, struct ph_names **ret);
 void	ph_names_free(struct ph_names *n);
 /* 0 and the id, or -ENOENT. */
 int	ph_names_uid(const struct ph_names *n, const char *name, uid_t *ret);
 int	ph_names_gid(const struct ph_names *n, const char *name, gid_t *ret);
+/* 0 and the user's primary gid (passwd's 4th field), or -ENOENT. */
+int	ph_names_user_gid(const struct ph_names *n, const char *name,
+	    gid_t *ret);
 
 /*
  * Parse a policy from memory.  `fname` names it in errors.  On a syntax
  * error returns -EINVAL and writes "fname:line: what" to err (always
- * NUL-terminated when errlen > 0).  Pure but for allocation; fuzzed.
+ * NUL-terminated when errlen > 0); -EPERM under the parser guard as
+ * root.  Pure but for allocation; fuzzed.
  */
 int	ph_policy_parse(const char *buf, size_t len, const char *fname,
 	    const struct ph_names *names, struct ph_policy **ret,
@@ -52,6 +81,18 @@ int	ph_policy_parse(const char *buf, size_t len, const char *fname,
  */
 int	ph_policy_load(const char *path, struct ph_policy **ret,
 	    char *err, size_t errlen);
+/*
+ * ph_policy_load() in two steps, for privileged programs (issue 9):
+ * ph_policy_read() does the trusted walk (S53) and reads the bytes,
+ * parsing nothing, so it may run as root; ph_policy_parse_text() parses
+ * them, with names from passwd and group bytes (ph_names_read()), under
+ * the parser guard, and records `path` as the policy's file.
+ */
+int	ph_policy_read(const char *path, struct ph_text *ret, char *err,
+	    size_t errlen);
+int	ph_policy_parse_text(const char *path, const struct ph_text *policy,
+	    const struct ph_text *passwd, const struct ph_text *group,
+	    struct ph_policy **ret, char *err, size_t errlen);
 
 void	ph_policy_free(struct ph_policy *p);
 
@@ -61,6 +102,14 @@ struct ph_requester {
 	gid_t		 gid;		/* primary */
 	const gid_t	*groups;	/* supplementary (SO_PEERGROUPS) */
 	size_t		 ngroups;
+	/*
+	 * 1 when the requester is not in the broker's network namespace
+	 * (portholed: the caller's connecting socket was made in another
+	 * one, SO_NETNS_COOKIE); raw and packet sockets are then refused,
+	 * since the broker would make them in its own (S56, S60).
+	 * Always 0 in porthole-helper, which runs in the caller's.
+	 */
+	int		 foreign_netns;
 };
 
 /*
@@ -81,5 +130,13 @@ int	ph_policy_needs_raw(const struct ph_policy *p);
 const char *ph_policy_file(const struct ph_policy *p);
 /* Number of rules. */
 size_t	ph_policy_nrules(const struct ph_policy *p);
+
+/*
+ * 1 if some rule names `who` (uid, primary gid or a supplementary group)
+ * with at least one grant, else 0 (and for (uid_t)-1 / (gid_t)-1).
+ * portholed gives its connection slots to these requesters only.
+ */
+int	ph_policy_grants_any(const struct ph_policy *p,
+	    const struct ph_requester *who);
 
 #endif /* PH_POLICY_H */

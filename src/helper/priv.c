@@ -10,15 +10,17 @@
  *
  * Bind in place (the authbind model, S47, S52): the caller created the
  * socket, so it carries the caller's identity (sk_uid, the file's
- * opener); the broker only checks it and calls bind(), and listen() for
- * TCP before it answers, so a granted port can never be a privileged
- * source port (S49).  The broker never writes to, sends on or connects a
- * socket it was given (S34).
+ * opener); the broker only checks it, locks a filter on a TCP socket
+ * (S49, below) and calls bind(), and listen() for TCP before it answers.
+ * The broker never writes to, sends on or connects a socket it was given
+ * (S34).  Raw and packet sockets are made here, and only for a caller in
+ * the broker's own network namespace (S56).
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/fsuid.h>
 
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -32,6 +34,65 @@
 #include "porthole.h"
 #include "grant.h"
 #include "priv.h"
+
+#ifndef SO_LOCK_FILTER
+#define SO_LOCK_FILTER	44
+#endif
+#ifndef SO_GET_FILTER
+#define SO_GET_FILTER	SO_ATTACH_FILTER
+#endif
+
+/*
+ * S49: a TCP grant must never be a privileged source port.  listen()
+ * alone does not ensure it: the caller holds the socket too and can
+ * connect() it between our bind() and listen(), or turn the listener back
+ * into a plain bound socket with connect(AF_UNSPEC) afterwards.  So every
+ * TCP socket we bind carries, from before bind(), this classic BPF filter,
+ * locked (SO_LOCK_FILTER): it drops every segment with both SYN and ACK
+ * set (on a TCP socket the filter sees the TCP header at offset 0; byte
+ * 13 holds the flags).  An active open from the socket then never
+ * completes, while a listener and the connections it accepts (which
+ * inherit the filter) never receive a SYN-ACK in the first place.  The
+ * lock cannot be undone, so the caller cannot detach or replace it
+ * (SO_DETACH_FILTER, SO_ATTACH_FILTER and SO_ATTACH_BPF give EPERM).
+ */
+static const struct sock_filter	synack_drop[] = {
+	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),		/* A = flags */
+	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x12),	/* SYN | ACK */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x12, 0, 1),
+	BPF_STMT(BPF_RET | BPF_K, 0),			/* drop */
+	BPF_STMT(BPF_RET | BPF_K, 0xffffffffU),		/* keep */
+};
+#define SYNACK_LEN	(sizeof(synack_drop) / sizeof(synack_drop[0]))
+
+/*
+ * Attach, lock, and read back: the caller may race us, attaching its own
+ * program between our attach and our lock, or locking first (then our
+ * attach fails with EPERM, and the read-back tells whether the locked
+ * program is ours, from an earlier request for the same socket).  Only
+ * our program, locked, passes.  1 if so.
+ */
+static int
+lock_synack_filter(int fd)
+{
+	struct sock_fprog	prog;
+	struct sock_filter	got[SYNACK_LEN + 1];
+	socklen_t		gl = SYNACK_LEN + 1;	/* in instructions */
+	int			one = 1;
+
+	prog.len = SYNACK_LEN;
+	prog.filter = (struct sock_filter *)synack_drop;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof(prog)) == -1 && errno != EPERM)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one))
+	    == -1)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, got, &gl) == -1)
+		return 0;
+	return gl == SYNACK_LEN &&
+	    memcmp(got, synack_drop, sizeof(synack_drop)) == 0;
+}
 
 static void
 reply_set(struct ph_msg_reply *r, uint32_t id, int error, const char *why)
@@ -140,18 +201,17 @@ is_any6(const unsigned char *a)
 
 /*
  * The policy question(s) a bind asks (S50): an IPv4-mapped IPv6 address
- * is its IPv4 address; the IPv6 wildcard on a dual-stack socket
- * (IPV6_V6ONLY off) takes the IPv4 wildcard too, so both must be granted.
+ * is its IPv4 address, and the IPv6 wildcard needs the IPv4 wildcard's
+ * grant too, whatever IPV6_V6ONLY says now: the caller holds the socket
+ * and can turn IPV6_V6ONLY off at any moment up to our bind(), so no
+ * answer may depend on it (a dual-stack [::] takes 0.0.0.0 as well).
  */
 static int
 check_bind(const struct ph_policy *pol, const struct ph_requester *who,
-    int fd, const struct ph_grant *req, int *line, char *rule, size_t rl,
-    int *ret_v6only)
+    const struct ph_grant *req, int *line, char *rule, size_t rl)
 {
 	struct ph_grant	q = *req, v4;
 
-	*ret_v6only = req->family == AF_INET6 ?
-	    sockopt_on(fd, IPPROTO_IPV6, IPV6_V6ONLY) : -1;
 	if (q.family == AF_INET6 && is_v4mapped(q.addr)) {
 		q.family = AF_INET;
 		memmove(q.addr, q.addr + 12, 4);
@@ -159,7 +219,7 @@ check_bind(const struct ph_policy *pol, const struct ph_requester *who,
 	}
 	if (!ph_policy_check(pol, who, &q, line, rule, rl))
 		return 0;
-	if (q.family == AF_INET6 && is_any6(q.addr) && *ret_v6only == 0) {
+	if (q.family == AF_INET6 && is_any6(q.addr)) {
 		v4 = q;
 		v4.family = AF_INET;
 		memset(v4.addr, 0, sizeof(v4.addr));
@@ -205,7 +265,7 @@ do_bind(const struct ph_policy *pol, const struct ph_requester *who,
 	socklen_t		 sl;
 	const char		*why = "";
 	char			 rule[160];
-	int			 line = 0, v6only = -1;
+	int			 line = 0;
 
 	if ((g->kind = socket_kind(fd, g->family, &why)) == 0 ||
 	    reuse_refused(fd, g->kind, &why)) {
@@ -218,7 +278,7 @@ do_bind(const struct ph_policy *pol, const struct ph_requester *who,
 	if (g->kind == PH_GRANT_TCP || g->kind == PH_GRANT_UDP)
 		(void)ph__grant_format(g, audit->request,
 		    sizeof(audit->request));
-	if (!check_bind(pol, who, fd, g, &line, rule, sizeof(rule), &v6only)) {
+	if (!check_bind(pol, who, g, &line, rule, sizeof(rule))) {
 		audit->error = EACCES;
 		(void)snprintf(audit->rule, sizeof(audit->rule),
 		    "no rule in %s", ph_policy_file(pol));
@@ -227,6 +287,14 @@ do_bind(const struct ph_policy *pol, const struct ph_requester *who,
 		return 0;
 	}
 	rule_text(audit, pol, line, rule);
+	if (g->kind == PH_GRANT_TCP && !lock_synack_filter(fd)) {
+		audit->error = EPERM;
+		(void)snprintf(audit->rule, sizeof(audit->rule),
+		    "the socket filter could not be locked (another one is)");
+		reply_set(reply, id, EPERM, "a socket filter is locked on "
+		    "the socket already");
+		return 0;
+	}
 	memset(&ss, 0, sizeof(ss));
 	if (g->family == AF_INET) {
 		struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
@@ -249,30 +317,25 @@ do_bind(const struct ph_policy *pol, const struct ph_requester *who,
 		reply_set(reply, id, errno, "bind failed");
 		return 0;
 	}
-	/*
-	 * S49: a TCP grant is a listener, never a privileged source port,
-	 * on every path from here on, the failing ones included: a bound
-	 * socket cannot be unbound, but a listening one cannot connect().
-	 */
+	/* Listening at once, as a TCP grant is documented to come back;
+	 * S49 does not rest on it (the filter above does). */
 	if (g->kind == PH_GRANT_TCP && listen(fd, (int)backlog) == -1) {
 		audit->error = errno;
 		reply_set(reply, id, errno, "listen failed");
 		return 0;
 	}
 	/*
-	 * S48, S50: re-read what the kernel now holds; the caller keeps a
-	 * copy of the socket and may have changed options meanwhile.
-	 * IPV6_V6ONLY cannot change after bind(), so the value read now is
-	 * the one that counts, and for the wildcard it must be the one the
-	 * policy was asked about.  Only there: binding any other IPv6
-	 * address that is not IPv4-mapped turns it on in the kernel
-	 * (__inet6_bind), and on a mapped one it must already be off.  A race found here is refused and logged; the socket stays
-	 * bound (and listening, for TCP), which is the residual risk of
-	 * binding a socket the caller holds (S48).
+	 * S48: re-read what the kernel now holds; the caller keeps a copy
+	 * of the socket and may have set a sharing option meanwhile.  A
+	 * race found here is refused and logged.  The socket stays bound
+	 * (a bound socket cannot be unbound) on the address and port the
+	 * policy allowed, and for TCP with the filter locked: nothing
+	 * beyond the caller's grants, since SO_REUSEPORT only shares with
+	 * sockets of the same uid, which need a grant of their own to bind
+	 * a privileged port, and the dual-stack question never depended on
+	 * IPV6_V6ONLY (check_bind()).
 	 */
-	if (!bound_as_asked(fd, &ss, sl) || reuse_refused(fd, g->kind, &why) ||
-	    (g->family == AF_INET6 && is_any6(g->addr) &&
-	    sockopt_on(fd, IPPROTO_IPV6, IPV6_V6ONLY) != v6only)) {
+	if (!bound_as_asked(fd, &ss, sl) || reuse_refused(fd, g->kind, &why)) {
 		(void)shutdown(fd, SHUT_RDWR);
 		audit->error = EPERM;
 		(void)snprintf(audit->rule, sizeof(audit->rule),
@@ -329,6 +392,20 @@ do_open(const struct ph_policy *pol, const struct ph_requester *who,
 	int			line = 0, fd = -1, e;
 
 	(void)ph__grant_format(g, audit->request, sizeof(audit->request));
+	/*
+	 * S56: we would make the socket in our own network namespace, not
+	 * in the caller's (a container's, or systemd's PrivateNetwork=):
+	 * refuse, before the policy is even asked.
+	 */
+	if (who->foreign_netns) {
+		audit->error = EPERM;
+		(void)snprintf(audit->rule, sizeof(audit->rule),
+		    "the caller is in another network namespace than the "
+		    "broker");
+		reply_set(reply, id, EPERM, "raw and packet sockets only in "
+		    "the broker's network namespace");
+		return 0;
+	}
 	if (!ph_policy_check(pol, who, g, &line, rule, sizeof(rule))) {
 		audit->error = EACCES;
 		(void)snprintf(audit->rule, sizeof(audit->rule),

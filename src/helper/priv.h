@@ -45,8 +45,10 @@ void	ph_priv_sanitize(int keep_fd);
  * `caps` (a bit mask of CAP_* numbers; 0 for none), NO_NEW_PRIVS, then
  * verify everything (S12-S14).  Dies on any failure.  PH_DROP_NOEXEC:
  * the caller never execs, so the bounding set (which only limits what an
- * exec could regain) is left as it is. */
-#define PH_DROP_NOEXEC	0x01
+ * exec could regain) is left as it is.  PH_DROP_PERMITTED: `caps` stay
+ * in the permitted set only, none effective until ph_priv_raise(). */
+#define PH_DROP_NOEXEC		0x01
+#define PH_DROP_PERMITTED	0x02
 void	ph_priv_drop(uid_t uid, gid_t gid, unsigned long long caps, int flags);
 /* The permitted capability set, as a mask. */
 unsigned long long ph_priv_permitted(void);

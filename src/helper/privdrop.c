@@ -154,11 +154,14 @@ ph_priv_raise(unsigned long long caps)
 
 /*
  * ph_priv_drop() - become uid/gid with no supplementary groups and only
- * `caps` (permitted and effective; inheritable, ambient empty), set
- * NO_NEW_PRIVS, and verify all of it, including that the old ids cannot
- * be regained (S12, S13, S14).  Order: bounding set and groups while we
- * may, then gid, then uid.  A process that is not root (a file-capability
- * helper) keeps its ids and only sheds capabilities.  Dies on failure.
+ * `caps` (permitted, and effective unless PH_DROP_PERMITTED; inheritable,
+ * ambient empty), set NO_NEW_PRIVS, and verify all of it, including that
+ * the old ids cannot be regained (S12, S13, S14).  Order: bounding set
+ * and groups while we may, then gid, then uid; PR_SET_KEEPCAPS keeps the
+ * permitted set across setresuid() (capabilities(7)), and capset() then
+ * cuts it to `caps`.  A process that is not root (a file-capability
+ * helper, or portholed after its first drop) keeps its ids and only
+ * sheds capabilities.  Dies on failure.
  */
 void
 ph_priv_drop(uid_t uid, gid_t gid, unsigned long long caps, int flags)
@@ -166,8 +169,12 @@ ph_priv_drop(uid_t uid, gid_t gid, unsigned long long caps, int flags)
 	struct __user_cap_data_struct	d[2];
 	uid_t				ru, eu, su;
 	gid_t				rg, eg, sg;
-	unsigned long long		prm, eff, inh;
+	unsigned long long		prm, eff, inh, want_eff;
 	int				cap, was_root = geteuid() == 0;
+
+	/* S14: with PH_DROP_PERMITTED nothing is effective until the one
+	 * act raises the one capability it needs (ph_priv_raise()). */
+	want_eff = (flags & PH_DROP_PERMITTED) ? 0 : caps;
 
 	if (was_root) {
 		/*
@@ -193,7 +200,7 @@ ph_priv_drop(uid_t uid, gid_t gid, unsigned long long caps, int flags)
 		if (caps && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1)
 			ph_priv_die("PR_SET_KEEPCAPS", errno);
 	}
-	if (cap_set(caps, caps) == -1)
+	if (cap_set(want_eff, caps) == -1)
 		ph_priv_die("capset", errno);
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 &&
 	    errno != EINVAL)
@@ -225,7 +232,7 @@ ph_priv_drop(uid_t uid, gid_t gid, unsigned long long caps, int flags)
 	prm = d[0].permitted | ((unsigned long long)d[1].permitted << 32);
 	eff = d[0].effective | ((unsigned long long)d[1].effective << 32);
 	inh = d[0].inheritable | ((unsigned long long)d[1].inheritable << 32);
-	if (prm != caps || eff != caps || inh != 0)
+	if (prm != caps || eff != want_eff || inh != 0)
 		ph_priv_die("capabilities are not what was asked", 0);
 	for (cap = 0; cap <= CAP_LAST_CAP; cap++)
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) > 0)

@@ -11,6 +11,12 @@ struct ph_requester;
 void	ph_log_open(const char *ident, int use_stderr);
 void	ph_log(int prio, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Refusals are rate-limited per uid (S58): 1 if one may be logged now
+ * (it is counted either way); ph_log_tick() writes the "N more refusals
+ * suppressed" lines of ended windows and returns the ms until the next
+ * one ends, or -1.  Grants are always logged. */
+int	ph_log_refusal_ok(uid_t uid);
+int	ph_log_tick(void);
 void	ph_log_audit(const struct ph_audit *a, const struct ph_requester *who,
 	    pid_t pid);
 

@@ -41,6 +41,7 @@
  *   reason=TEXT  reply_id_ok=0|1  sendfail=ENAME
  *   bound=ADDR:PORT|none  listening=0|1  connect=ok|ENAME
  *   fd=FAMILY/TYPE/PROTOCOL  uid=N (a returned raw socket's owner)
+ *   netns_same=0|1 (the returned socket is in our network namespace)
  *   helper=exit:N|signal:N|timeout  helper_pid=N  client_pid=N
  *   open=N closed=N (flood)  closed_after=SECONDS|never (idle)
  * Exit 0 when the exchange ran (whatever the verdict), 2 on usage
@@ -293,6 +294,26 @@ raw_owner(int fd, int family)
 	}
 	(void)fclose(f);
 	return uid;
+}
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE	71
+#endif
+/* The network namespace fd lives in (fd -1: a socket we make now), or 0. */
+static uint64_t
+netns_cookie(int fd)
+{
+	uint64_t	c = 0;
+	socklen_t	sl = sizeof(c);
+	int		s = fd >= 0 ? fd : socket(AF_UNIX, SOCK_DGRAM |
+			    SOCK_CLOEXEC, 0);
+
+	if (s == -1 || getsockopt(s, SOL_SOCKET, SO_NETNS_COOKIE, &c, &sl)
+	    == -1)
+		c = 0;
+	if (fd < 0 && s >= 0)
+		(void)close(s);
+	return c;
 }
 
 /* ---- messages -------------------------------------------------------- */
@@ -765,6 +786,8 @@ act_open(int argc, char **argv, const char *dropto)
 		proto = v;
 	printf("fd=%d/%d/%d\n", fam, type, proto);
 	printf("uid=%ld\n", raw_owner(fd, fam));
+	printf("netns_same=%d\n", netns_cookie(fd) != 0 &&
+	    netns_cookie(fd) == netns_cookie(-1));
 	return 0;
 }
 

@@ -14,8 +14,11 @@
 command -v unixclient >/dev/null 2>&1 || {
 	echo "1..0 # SKIP unixclient (ucspi-unix) not installed"; exit 77; }
 
+# Ids come from the system: a user's primary gid need not equal her uid
+# (here brokerusers may have taken the gid useradd would have given alice).
 A=$(uid_of alice) B=$(uid_of bob) C=$(uid_of carol)
-CG=$(id -g carol) BU=$(getent group brokerusers | cut -d: -f3)
+AG=$(gid_of alice) CG=$(gid_of carol)
+BU=$(getent group brokerusers | cut -d: -f3)
 pids=
 trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 
@@ -60,7 +63,7 @@ srv u bob -p "$T/bob/u" -m 0666 -U alice "$T/hello.sh"
 wait_for 50 listening "$T/bob/u"; is "bob's server listens" $? 0
 is "the socket is bob's" "$(stat -c %U "$T/bob/u")" bob
 out=$(hear alice "$T/bob/u")
-is "-U alice: alice is served" "$out" "hello $A $A"
+is "-U alice: alice is served" "$out" "hello $A $AG"
 out=$(hear carol "$T/bob/u"); rc=$?
 is "-U alice: carol reads EOF at once, before sending" "$rc:$out" "0:"
 wait_for 50 grep -q "refused uid=$C" "$T/u.err"
@@ -76,7 +79,7 @@ fails "...and its socket is gone" test -e "$T/bob/u"
 srv g bob -p "$T/bob/g" -m 0666 -G brokerusers "$T/hello.sh"
 wait_for 50 listening "$T/bob/g"
 out=$(hear alice "$T/bob/g")
-is "-G: alice (supplementary group) is served" "$out" "hello $A $A"
+is "-G: alice (supplementary group) is served" "$out" "hello $A $AG"
 out=$(hear carol "$T/bob/g")
 is "-G: carol (no group) reads EOF" "$out" ""
 out=$(setpriv --reuid=carol --regid=brokerusers --clear-groups -- \
@@ -101,7 +104,7 @@ is "socket group brokerusers (setgid directory)" \
     "$(stat -c %G "$T/grp/s")" brokerusers
 is "no mode warning with 0660" "$(grep -c warning "$T/m.err" | tr -d ' ')" 0
 out=$(hear alice "$T/grp/s")
-is "-m 0660 -G: the member alice connects and is served" "$out" "hello $A $A"
+is "-m 0660 -G: the member alice connects and is served" "$out" "hello $A $AG"
 err=$(as carol timeout 10 unixclient "$T/grp/s" true 2>&1); rc=$?
 is "-m 0660 -G: carol cannot even connect" "$rc" 1
 matches "...the kernel says no" "$err" 'Permission denied'
@@ -125,7 +128,7 @@ is "-U alice: private directory 0711" "$(mode_of "$(dirname "$p")")" 0711
 is "...owned by bob" "$(stat -c %U "$(dirname "$p")")" bob
 is "...socket 0666" "$(mode_of "$p")" 0666
 out=$(hear alice "$p")
-is "...alice is served through it" "$out" "hello $A $A"
+is "...alice is served through it" "$out" "hello $A $AG"
 out=$(as carol ls "$(dirname "$p")" 2>&1)
 matches "...carol cannot list it" "$out" 'Permission denied'
 stop "$srv" >/dev/null
@@ -152,13 +155,13 @@ sleep 0.2
 t0=$(date +%s%N)
 out=$(hear alice "$T/bob/f")
 ms=$((($(date +%s%N) - t0) / 1000000))
-is "during carol's flood alice is served" "$out" "hello $A $A"
+is "during carol's flood alice is served" "$out" "hello $A $AG"
 ok "...within 5 s ($ms ms)" test "$ms" -lt 5000
 wait_for 300 gone "$flood"; is "carol's 200 connections all ended" $? 0
 ok "the server is alive" kill -0 "$srv"
 n=0; i=0
 while [ $i -lt 12 ]; do
-	[ "$(hear alice "$T/bob/f")" = "hello $A $A" ] && n=$((n + 1))
+	[ "$(hear alice "$T/bob/f")" = "hello $A $AG" ] && n=$((n + 1))
 	i=$((i + 1))
 done
 is "after the flood: 12 more of alice's served (no slot was taken)" "$n" 12

@@ -18,6 +18,8 @@
 #   kv KEY TEXT, verdict TEXT   read ph-brokerclient's output
 #   wait_port tcp|udp PORT      until something is bound there (5 s)
 #   listening_uid PORT          uid of the TCP listener on PORT
+#   each_mode FN, helper_modes FN   FN MODE for each mode that can run
+#                               here (daemon setuid caps / setuid caps)
 #
 # and $PH (porthole), $PHD (portholed), $HELPER_SUID, $HELPER_CAPS, $POLICY,
 # $SOCK, $PY (a python3 other users can run), $A $B $C (uids).
@@ -58,15 +60,16 @@ if ! make -s -j"$(nproc 2>/dev/null || echo 2)" -C "$TOP" BUILD="$T/build" \
     PREFIX="$T/prefix" SYSCONFDIR="$T/etc" RUNSTATEDIR="$T/run" \
     LIBEXECDIR="$T/prefix/libexec" SAN="$SAN" install-setuid \
     "$T/build/tests/ph-ping" "$T/build/tests/ph-brokerclient" \
-    "$T/build/tests/ph-execnull" $_extra >"$T/build.log" 2>&1; then
+    "$T/build/tests/ph-execnull" "$T/build/tests/ph-race" $_extra \
+    >"$T/build.log" 2>&1; then
 	sed 's/^/#   /' "$T/build.log" | tail -n 40
 	_result 1 "build and install porthole into \$T (make install-setuid)"
 	finish
 fi
-for b in ph-ping ph-brokerclient ph-execnull; do
+for b in ph-ping ph-brokerclient ph-execnull ph-race; do
 	cp "$T/build/tests/$b" "$T/$b"
+	chmod 0755 "$T/$b"
 done
-chmod 0755 "$T/ph-ping" "$T/ph-brokerclient" "$T/ph-execnull"
 rm -f "$T/http-server"		# lib.sh's copy from $BUILD: use ours
 if [ -n "$_extra" ]; then
 	cp "$_extra" "$T/http-server"
@@ -91,7 +94,7 @@ if [ -z "$_caps_skip" ]; then
 		cp "$HELPER_SUID" "$HELPER_CAPS"
 		chown root:root "$HELPER_CAPS"
 		chmod 0755 "$HELPER_CAPS"		# never setuid as well
-		setcap cap_net_bind_service,cap_net_raw+p "$HELPER_CAPS" \
+		setcap cap_net_bind_service,cap_net_admin,cap_net_raw+p "$HELPER_CAPS" \
 		    2>"$T/setcap.err" ||
 		    _caps_skip="setcap failed: $(cat "$T/setcap.err")"
 	fi
@@ -222,6 +225,24 @@ verdict() {
 kv() {		# key text: the value of the first "key=value" line
 	printf '%s\n' "$2" | sed -n "s/^$1=//p" | head -n 1
 }
+
+# for_modes "MODES" FUNCTION: FUNCTION MODE for each of MODES, skipping
+# those that cannot run here (as many tests as the first run made).
+for_modes() {
+	_fn=$2 _cnt=
+	for _mode in $1; do
+		_why=$(mode_skip "$_mode")
+		if [ -n "$_why" ]; then
+			skip "${_cnt:-1}" "$_mode: $_why"
+			continue
+		fi
+		_n0=$_n
+		"$_fn" "$_mode"
+		[ -n "$_cnt" ] || _cnt=$((_n - _n0))
+	done
+}
+each_mode() { for_modes "daemon setuid caps" "$1"; }
+helper_modes() { for_modes "setuid caps" "$1"; }
 
 # wait_port tcp|udp PORT: until a TCP listener or UDP socket is bound on
 # PORT (at most 5 s); 1 if none.

@@ -26,6 +26,7 @@ for b in "$BUILD"/porthole "$BUILD"/tests/ph-probe "$BUILD"/examples/*; do
 	[ -f "$b" ] && cp "$b" "$T/"
 done
 uid_of() { id -u "$1"; }
+gid_of() { id -g "$1"; }	# never assume it equals the uid
 as() {		# user cmd...
 	u=$1; shift
 	setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"

@@ -17,6 +17,7 @@
  */
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -1588,6 +1589,137 @@ test_s53_types(void)
 	T_EQ(tap_fd_count(), before);
 }
 
+/* ------------------------------------------------------------------ */
+/* The parser guard (issue 9; S12-S14): no parser runs as root         */
+/* ------------------------------------------------------------------ */
+
+enum { G_OFF_PARSE, G_OFF_CHECK, G_ROOT_CHECK, G_ROOT_PARSE, G_ROOT_RET,
+    G_ROOT_ERR, G_ROOT_NAMES, G_ROOT_NAMES_RET, G_ROOT_LOAD, G_ROOT_TEXT,
+    G_SAVED_CHECK, G_SAVED_PARSE, G_USER_CHECK, G_USER_PARSE,
+    G_USER_NAMES, G_USER_GID, G_N };
+
+/*
+ * In a child (the guard is one-way, and the child changes uid): the
+ * parsers with the guard off (the control: they run as root), on as
+ * root (-EPERM, outputs untouched), on with only the saved uid 0 (still
+ * -EPERM: it could setresuid() back), and on as another user (they
+ * run).  The child sends its results; we judge them here.
+ */
+static void
+guard_child(int wfd, const char *pwpath, const char *grpath)
+{
+	static const char	 pol[] = "allow user alice tcp:80\n";
+	struct ph_text		 t = { (char *)(uintptr_t)pol, sizeof(pol) - 1 };
+	struct ph_text		 pw = { NULL, 0 }, gr = { NULL, 0 };
+	struct ph_policy	*p;
+	struct ph_names		*n;
+	char			 err[ERRLEN];
+	gid_t			 gid = 7;
+	int			 v[G_N], i;
+
+	for (i = 0; i < G_N; i++)
+		v[i] = -12345;
+	if (ph_names_read(pwpath, &pw) < 0 || ph_names_read(grpath, &gr) < 0)
+		_exit(3);
+	p = NULL;
+	v[G_OFF_PARSE] = ph_policy_parse(pol, sizeof(pol) - 1, "p", N, &p,
+	    err, sizeof(err));
+	ph_policy_free(p);
+	v[G_OFF_CHECK] = ph_parser_guard_check();
+
+	ph_parser_guard_on();
+	v[G_ROOT_CHECK] = ph_parser_guard_check();
+	p = SENTINEL;
+	v[G_ROOT_PARSE] = ph_policy_parse(pol, sizeof(pol) - 1, "p", N, &p,
+	    err, sizeof(err));
+	v[G_ROOT_RET] = p == SENTINEL;
+	v[G_ROOT_ERR] = strstr(err, "refusing to parse as root") != NULL;
+	n = (struct ph_names *)(void *)sentinel_storage;
+	v[G_ROOT_NAMES] = ph_names_parse(&pw, &gr, &n);
+	v[G_ROOT_NAMES_RET] = n == (struct ph_names *)(void *)sentinel_storage;
+	n = NULL;
+	v[G_ROOT_LOAD] = ph_names_load(pwpath, grpath, &n);
+	ph_names_free(n);
+	p = NULL;
+	v[G_ROOT_TEXT] = ph_policy_parse_text("/p", &t, &pw, &gr, &p, err,
+	    sizeof(err));
+	ph_policy_free(p);
+
+	/* Real and effective uid dropped, saved uid 0: still refused. */
+	if (setresuid(OTHER_UID, OTHER_UID, 0) == 0) {
+		v[G_SAVED_CHECK] = ph_parser_guard_check();
+		p = NULL;
+		v[G_SAVED_PARSE] = ph_policy_parse(pol, sizeof(pol) - 1, "p",
+		    N, &p, err, sizeof(err));
+		ph_policy_free(p);
+	}
+	/* All three dropped: the parsers run (the control). */
+	if (setresuid(OTHER_UID, OTHER_UID, OTHER_UID) == 0) {
+		v[G_USER_CHECK] = ph_parser_guard_check();
+		p = NULL;
+		v[G_USER_PARSE] = ph_policy_parse_text("/p", &t, &pw, &gr, &p,
+		    err, sizeof(err));
+		ph_policy_free(p);
+		n = NULL;
+		v[G_USER_NAMES] = ph_names_parse(&pw, &gr, &n);
+		if (ph_names_user_gid(n, "carol", &gid) < 0)
+			gid = 8;
+		v[G_USER_GID] = (int)gid;
+		ph_names_free(n);
+	}
+	ph_text_free(&pw);
+	ph_text_free(&gr);
+	_exit(write(wfd, v, sizeof(v)) == (ssize_t)sizeof(v) ? 0 : 4);
+}
+
+static void
+test_s12_parser_guard(void)
+{
+	char	pwpath[PATH_MAX], grpath[PATH_MAX];
+	int	v[G_N], pfd[2], st = -1, before = tap_fd_count();
+	pid_t	pid;
+
+	if (geteuid() != 0) {
+		tap_skip(G_N + 4, "the parser guard: needs root");
+		return;
+	}
+	pathf(pwpath, "passwd");
+	pathf(grpath, "group");
+	memset(v, 0, sizeof(v));
+	T_OK(pipe(pfd));
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		close(pfd[0]);
+		guard_child(pfd[1], pwpath, grpath);
+	}
+	close(pfd[1]);
+	T_EQ(read(pfd[0], v, sizeof(v)), (ssize_t)sizeof(v));
+	close(pfd[0]);
+	(void)waitpid(pid, &st, 0);
+	T_EQ(st, 0);
+	/* control: with the guard off, root parses (porthole check) */
+	T_EQ(v[G_OFF_PARSE], 0);
+	T_EQ(v[G_OFF_CHECK], 0);
+	/* the guard on, as root: every parser refuses, outputs untouched */
+	T_EQ(v[G_ROOT_CHECK], -EPERM);
+	T_EQ(v[G_ROOT_PARSE], -EPERM);
+	T_EQ(v[G_ROOT_RET], 1);
+	T_EQ(v[G_ROOT_ERR], 1);
+	T_EQ(v[G_ROOT_NAMES], -EPERM);
+	T_EQ(v[G_ROOT_NAMES_RET], 1);
+	T_EQ(v[G_ROOT_LOAD], -EPERM);
+	T_EQ(v[G_ROOT_TEXT], -EPERM);
+	/* S12: a saved uid 0 could be taken back: still refused */
+	T_EQ(v[G_SAVED_CHECK], -EPERM);
+	T_EQ(v[G_SAVED_PARSE], -EPERM);
+	/* control: all uids dropped, the same calls parse */
+	T_EQ(v[G_USER_CHECK], 0);
+	T_EQ(v[G_USER_PARSE], 0);
+	T_EQ(v[G_USER_NAMES], 0);
+	T_EQ(v[G_USER_GID], 100);	/* carol's primary gid in passwd_text */
+	T_EQ(tap_fd_count(), before);
+}
+
 int
 main(void)
 {
@@ -1616,6 +1748,7 @@ main(void)
 	test_s53_load_ok();
 	test_s53_trust();
 	test_s53_types();
+	test_s12_parser_guard();
 	ph_names_free(N);
 	tap_rmtree(T);
 	free(T);

@@ -1,0 +1,289 @@
+# SPDX-License-Identifier: ISC
+# 33-identity.sh - who the broker thinks is asking, and with which ids it
+# parses (issue 9, item 6, root only, in a fresh network namespace), in
+# all three modes: portholed, the setuid porthole-helper and the
+# file-capability porthole-helper.
+#
+#   S31-S36  one identity in every mode: the caller's effective uid and
+#            gid and supplementary groups, as SO_PEERCRED/SO_PEERGROUPS
+#            give them and as the kernel checks permissions.  A caller
+#            whose egid matches a group rule and whose real gid does not
+#            is granted in every mode; the reverse is denied in every
+#            mode; supplementary groups count, as before.
+#   S12-S14  no parser runs with any uid 0 (issue 9): the parser guard
+#            refuses in the shipped binaries (the helper run by root;
+#            portholed started with a real uid 0 it cannot drop); the
+#            setuid helper reads as root, then setgroups/setresgid/
+#            setresuid, then raises only the capability the request
+#            needs (strace); the file-capability helper the same; the
+#            daemon parses --user in a child as 65534 and the policy
+#            after its own drop (strace), and still keeps CAP_NET_RAW
+#            only when the policy grants raw sockets.
+#   S47      a raw socket from the setuid helper is the caller's: it is
+#            made after the drop, not under setfsuid().
+. "$TOP/tests/root/broker-lib.sh"
+
+GA=$(id -g alice)	# alice's primary gid (never assume it is her uid)
+GB=$(id -g bob)		# a group alice is not in
+NOBODY=$(id -u nobody)
+if [ -z "$GA" ] || [ -z "$GB" ] || [ -z "$NOBODY" ]; then
+	echo "1..0 # SKIP cannot read the ids of alice, bob and nobody"
+	exit 77
+fi
+case " $(id -G alice) " in
+*" $GB "*) echo "1..0 # SKIP alice is in bob's group $GB"; exit 77 ;;
+esac
+write_policy <<EOF
+# 33-identity.sh
+allow group $GB tcp:127.0.0.1:80 raw:icmp
+allow user alice tcp:127.0.0.1:81
+EOF
+
+# modes FUNCTION: FUNCTION MODE for daemon, setuid and caps, skipping
+# those that cannot run here (as many tests as the first run made).
+modes() {
+	_fn=$1 _cnt=
+	for _mode in daemon setuid caps; do
+		_why=$(mode_skip "$_mode")
+		if [ -n "$_why" ]; then
+			skip "${_cnt:-1}" "$_mode: $_why"
+			continue
+		fi
+		_n0=$_n
+		"$_fn" "$_mode"
+		[ -n "$_cnt" ] || _cnt=$((_n - _n0))
+	done
+}
+# ids MODE SETPRIV-ARGS... -- CLIENT-ARGS...: ph-brokerclient with those
+# ids (set by root with setpriv, which sets real and effective gids
+# separately), against MODE's broker.
+ids() {
+	_m=$1; shift
+	mode_env "$_m"
+	_sp=
+	while [ "$1" != -- ]; do _sp="$_sp $1"; shift; done
+	shift
+	if [ "$_m" = daemon ]; then _t="-d $_S"; else _t="-H $_H"; fi
+	# shellcheck disable=SC2086
+	setpriv --reuid=alice $_sp -- "$T/ph-brokerclient" $_t "$@"
+}
+
+ok "portholed starts" start_daemon
+
+# --- S31-S36: the same identity in every mode ------------------------------
+V_EG= V_RG= V_SUPP= V_NONE=
+identity() {	# mode
+	m=$1
+	out=$(ids "$m" --rgid="$GA" --egid="$GB" --clear-groups -- \
+	    bind tcp4 127.0.0.1 80)
+	v=$(kv result "$out")
+	is "$m: egid $GB (the rule's), real gid $GA: granted (S33, S36)" "$v" granted
+	V_EG="$V_EG $v"
+	out=$(ids "$m" --rgid="$GB" --egid="$GA" --clear-groups -- \
+	    bind tcp4 127.0.0.1 80)
+	v=$(kv result "$out")
+	is "$m: real gid $GB (the rule's), egid $GA: denied (S33)" "$v" refused:EACCES
+	V_RG="$V_RG $v"
+	out=$(ids "$m" --regid="$GA" --groups="$GB" -- bind tcp4 127.0.0.1 80)
+	v=$(kv result "$out")
+	is "$m: control: $GB as a supplementary group: granted (S36)" "$v" granted
+	V_SUPP="$V_SUPP $v"
+	out=$(ids "$m" --regid="$GA" --clear-groups -- bind tcp4 127.0.0.1 80)
+	v=$(kv result "$out")
+	is "$m: control: neither gid nor groups: denied" "$v" refused:EACCES
+	V_NONE="$V_NONE $v"
+	out=$(ids "$m" --rgid="$GA" --egid="$GB" --clear-groups -- open raw4 1)
+	is "$m: egid $GB: raw:icmp granted" "$(kv result "$out")" granted
+	if [ "$m" = daemon ]; then
+		# the daemon makes it as itself (30-broker.sh: a known gap)
+		is "$m: and the raw socket is the daemon's user's" \
+		    "$(kv uid "$out")" "$NOBODY"
+	else
+		is "$m: and the raw socket is alice's, made after the drop (S47)" \
+		    "$(kv uid "$out")" "$A"
+	fi
+	out=$(ids "$m" --rgid="$GB" --egid="$GA" --clear-groups -- open raw4 1)
+	is "$m: real gid $GB: raw:icmp denied" "$(kv result "$out")" refused:EACCES
+}
+modes identity
+# The same verdict in every mode that ran: one word a mode in each list.
+nmodes=0
+for mm in daemon setuid caps; do
+	[ -n "$(mode_skip "$mm")" ] || nmodes=$((nmodes + 1))
+done
+for c in "EG granted" "RG refused:EACCES" "SUPP granted" "NONE refused:EACCES"; do
+	set -- $c
+	eval "got=\$V_$1"
+	is "one verdict for case $1 in all $nmodes modes that ran" \
+	    "$(echo $got)" "$(for mm in $(seq "$nmodes"); do printf '%s ' "$2"; done | sed 's/ $//')"
+done
+stop_daemon
+
+# --- S12-S14, issue 9: the guard is on in the shipped programs ------------
+# The helper run by root cannot drop to anyone but root, so its parsers
+# refuse: nothing is granted, and it says why.  The control: alice.
+guard_helper() {	# setuid|caps
+	m=$1
+	mode_env "$m"
+	out=$("$T/ph-brokerclient" -H "$_H" bind tcp4 127.0.0.1 81 2>&1)
+	is "$m: run by root: nothing granted, exit 1 (the guard)" \
+	    "$(verdict "$out")" "dropped none exit:1"
+	matches "$m: because no parser runs as root" "$out" \
+	    "porthole-helper: .*refusing to parse as root"
+	out=$(ids "$m" --regid="$GA" --clear-groups -- bind tcp4 127.0.0.1 81)
+	is "$m: control: alice is granted the same request" "$(verdict "$out")" \
+	    "granted 127.0.0.1:81 exit:0"
+}
+for m in setuid caps; do
+	if [ -n "$(mode_skip "$m")" ]; then
+		skip 3 "$m: $(mode_skip "$m")"
+		continue
+	fi
+	guard_helper "$m"
+done
+# portholed with a real uid 0 it cannot drop (effective uid nobody, no
+# capabilities): the guard refuses to parse /etc/passwd for --user.
+_log_mark=$(wc -l < "$T/daemon.log")
+timeout 10 setpriv --euid="$NOBODY" --inh-caps=-all -- "$PHD" -f \
+    --policy "$POLICY" --socket "$T/run/other.sock" >> "$T/daemon.log" 2>&1
+rc=$?
+is "daemon: real uid 0 kept: refuses to start (exit 1)" "$rc" 1
+matches "daemon: because no parser runs as root" "$(daemon_log)" \
+    "portholed: refusing to parse /etc/passwd as root"
+ok "daemon: control: started as root it drops, parses and listens" start_daemon
+out=$(ids daemon --regid="$GA" --clear-groups -- bind tcp4 127.0.0.1 81)
+is "daemon: control: and grants" "$(kv result "$out")" granted
+stop_daemon
+
+# --- S12-S14: the order, seen by strace -----------------------------------
+if ! command -v strace >/dev/null 2>&1; then
+	skip 18 "strace not installed"
+	finish
+fi
+# lineno FILE REGEX: the number of the first line matching, or 0.
+lineno() { grep -nE -- "$2" "$1" | head -n 1 | cut -d: -f1 | grep . || echo 0; }
+# lastno FILE REGEX: the number of the last line matching, or 0.
+lastno() { grep -nE -- "$2" "$1" | tail -n 1 | cut -d: -f1 | grep . || echo 0; }
+before() {	# desc a b: 0 < a < b
+	if [ "$2" -gt 0 ] && [ "$2" -lt "$3" ]; then _result 0 "$1"
+	else echo "#   lines $2 and $3"; _result 1 "$1"; fi
+}
+# What a bind raises: CAP_NET_BIND_SERVICE, and CAP_NET_ADMIN where
+# locking the S49 filter needs it (priv.c); never CAP_NET_RAW.
+BIND_CAP='effective=1<<CAP_NET_BIND_SERVICE(\|1<<CAP_NET_ADMIN)?,'
+RAW_CAP='effective=1<<CAP_NET_RAW,'
+RAW_EFF='effective=[^,]*CAP_NET_RAW'
+BIND_EFF='effective=[^,]*CAP_NET_BIND_SERVICE'
+TRACE=execve,recvmsg,openat,setgroups,setresgid,setresuid,capset,bind,socket,sendmsg
+# trace MODE OUT SETPRIV-ARGS... -- CLIENT-ARGS...: ids() under root's
+# strace -f (so the setuid bit and file caps still take effect,
+# kernel-facts V23); OUT gets the helper's own lines, from its execve on.
+trace() {
+	_m=$1 _o=$2; shift 2
+	mode_env "$_m"
+	_sp=
+	while [ "$1" != -- ]; do _sp="$_sp $1"; shift; done
+	shift
+	# shellcheck disable=SC2086
+	out=$(strace -f -qq -s 256 -o "$_o.all" -e trace=$TRACE setpriv --reuid=alice \
+	    $_sp -- "$T/ph-brokerclient" -H "$_H" "$@" 2>&1)
+	_p=$(grep -E "execve\\(\"$_H\"" "$_o.all" | head -n 1 | cut -d' ' -f1)
+	sed -n "s/^${_p:-none} *//p" "$_o.all" > "$_o"
+}
+order() {	# setuid|caps
+	m=$1
+	f=$T/st.$m
+	trace "$m" "$f" --regid="$GA" --clear-groups -- bind tcp4 127.0.0.1 81
+	is "$m (traced): alice's bind is granted" "$(kv result "$out")" granted
+	if [ "$m" = setuid ]; then
+		drop=$(lineno "$f" "^setresuid\\($A, $A, $A\\) += 0")
+		before "setuid: setgroups(0) before setresgid($GA) (S13)" \
+		    "$(lineno "$f" '^setgroups\(0, NULL\) += 0')" \
+		    "$(lineno "$f" "^setresgid\\($GA, $GA, $GA\\) += 0")"
+		before "setuid: setresgid($GA) before setresuid($A) (S13)" \
+		    "$(lineno "$f" "^setresgid\\($GA, $GA, $GA\\) += 0")" "$drop"
+	else
+		# caps: the drop is the capset that leaves only the two
+		# capabilities, permitted and not effective
+		drop=$(lineno "$f" '^capset\(.*effective=0, permitted=1<<CAP_NET_BIND_SERVICE\|(1<<CAP_NET_ADMIN\|)?1<<CAP_NET_RAW,')
+		is "caps: no set*id() call (it has no right to one)" \
+		    "$(lineno "$f" '^set(groups|resgid|resuid)\(')" 0
+		ok "caps: (the trace saw the helper's drop)" test "$drop" -gt 0
+	fi
+	before "$m: the request is read (recvmsg on fd 3) before the drop" \
+	    "$(lineno "$f" '^recvmsg\(3,')" "$drop"
+	before "$m: the policy, /etc/passwd and /etc/group are read before it" \
+	    "$(lastno "$f" '^openat\(.*("policy"|"/etc/passwd"|"/etc/group")')" "$drop"
+	before "$m: the drop comes before any capability is raised" \
+	    "$drop" "$(lineno "$f" "^capset\\(.*$BIND_CAP")"
+	before "$m: CAP_NET_BIND_SERVICE alone is raised, then bind() (S14)" \
+	    "$(lineno "$f" "^capset\\(.*$BIND_CAP")" "$(lineno "$f" '^bind\(')"
+	before "$m: every capability is gone before the answer (S14)" \
+	    "$(lineno "$f" '^capset\(.*effective=0, permitted=0,')" \
+	    "$(lineno "$f" '^sendmsg\(3,')"
+	is "$m: CAP_NET_RAW is never effective for a bind" \
+	    "$(grep -cE "$RAW_EFF" "$f")" 0
+	f=$T/st.$m.raw
+	trace "$m" "$f" --rgid="$GA" --egid="$GB" --clear-groups -- open raw4 1
+	is "$m (traced): raw:icmp for egid $GB is granted" \
+	    "$(kv result "$out")" granted
+	before "$m: CAP_NET_RAW alone is raised after the drop, then socket() (S14)" \
+	    "$(lineno "$f" "^capset\\(.*$RAW_CAP")" \
+	    "$(lineno "$f" '^socket\(AF_INET, SOCK_RAW')"
+	[ "$m" = setuid ] &&
+	    before "setuid: the raw socket is made after setresuid($A) (S47)" \
+	    "$(lineno "$f" "^setresuid\\($A, $A, $A\\) += 0")" \
+	    "$(lineno "$f" '^socket\(AF_INET, SOCK_RAW')"
+	[ "$m" = caps ] &&
+	    is "caps: CAP_NET_BIND_SERVICE is never effective for a raw socket" \
+	    "$(grep -cE "$BIND_EFF" "$f")" 0
+}
+for m in setuid caps; do
+	if [ -n "$(mode_skip "$m")" ]; then
+		skip 13 "$m: $(mode_skip "$m")"
+		continue
+	fi
+	order "$m"
+done
+
+# --- portholed: --user parsed in a child as 65534, the policy after the
+# drop; CAP_NET_RAW only with a raw grant (S14, S15) ----------------------
+dpid() { daemon_real_pid | tr -dc '0-9'; }	# portholed, not strace
+# capof SET: the daemon's capability SET (CapEff...) as hex, without
+# CAP_NET_ADMIN (bit 12), which binding may need (priv.c's S49 filter):
+# this test is about CAP_NET_BIND_SERVICE (10) and CAP_NET_RAW (13).
+capof() {
+	_v=$(awk -v k="$1:" '$1 == k { print $2 }' "/proc/$(dpid)/status")
+	[ -n "$_v" ] && printf '%016x\n' $((0x$_v & ~0x1000))
+}
+daemon_caps() {	# want-hex description
+	is "daemon: CapEff $1 ($2)" "$(capof CapEff)" "$1"
+	is "daemon: CapPrm $1" "$(capof CapPrm)" "$1"
+}
+DAEMON_WRAP="strace -f -qq -s 256 -o $T/st.daemon -e trace=clone,fork,setresuid,write,exit_group"
+ok "daemon starts under strace" start_daemon
+DAEMON_WRAP=
+daemon_caps 0000000000002400 "the policy grants raw:icmp"
+is "daemon: uids all --user's" \
+    "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$(dpid)/status")" \
+    "$NOBODY $NOBODY $NOBODY $NOBODY"
+stop_daemon
+mkdir -p /tmp/b-ident-dbg; cp "$T"/st.* /tmp/b-ident-dbg/
+f=$T/st.daemon
+main=$(head -n 1 "$f" | cut -d' ' -f1)
+child=$(grep -E "^$main +(clone|fork)\(" "$f" | head -n 1 | sed 's/.* = //')
+sed -n "s/^$main *//p" "$f" > "$f.main"
+sed -n "s/^${child:-none} *//p" "$f" > "$f.child"
+before "daemon: the --user child drops to 65534, then answers 8 bytes" \
+    "$(lineno "$f.child" '^setresuid\(65534, 65534, 65534\) += 0')" \
+    "$(lineno "$f.child" '^write\([0-9]+, .*, 8\) += 8')"
+before "daemon: it drops to --user, then parses the policy" \
+    "$(lineno "$f.main" "^setresuid\\($NOBODY, $NOBODY, $NOBODY\\) += 0")" \
+    "$(lineno "$f.main" '^write\(2, ".*policy .* loaded: 2 rules')"
+printf '# no raw grant\nallow user alice tcp:127.0.0.1:81\n' | write_policy
+ok "daemon starts with a policy that grants no raw socket" start_daemon
+daemon_caps 0000000000000400 "no raw grant: CAP_NET_RAW shed after parsing"
+out=$(ids daemon --regid="$GA" --clear-groups -- bind tcp4 127.0.0.1 81)
+is "daemon: control: and grants" "$(kv result "$out")" granted
+stop_daemon
+finish

@@ -1,0 +1,1556 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test-handler.c - the broker's request handler, ph_broker_handle()
+ * (src/helper/priv.c), called directly: no daemon, no helper, any user.
+ * The policy is parsed from memory and grants loopback ports >= 1024 to
+ * this process's own uid, so nothing here needs privilege; the raw and
+ * packet open cases check what the handler answers with or without
+ * CAP_NET_RAW.
+ *
+ * One case per outcome of docs/PROTOCOL.md section 8 (the order of the
+ * checks, the errno and reason of every answer, which requests drop the
+ * client): not a socket, AF_UNIX, family mismatch, bound, listening and
+ * connected sockets, wrong type or protocol (S46, S52); SO_REUSEPORT and
+ * UDP SO_REUSEADDR (S48); denied by policy; the IPv6 wildcard without the
+ * IPv4 wildcard whatever IPV6_V6ONLY says, and IPv4-mapped addresses
+ * (S50); a filter the caller locked, and the same socket asked twice
+ * (S49); bind() failing; foreign_netns for an open (S56); malformed
+ * messages, another version, an fd where none belongs or none where one
+ * must be, and uid (uid_t)-1 (S37, S40, S70-S75); and the grants: a TCP
+ * socket listening with the SYN-ACK filter locked, from which connect()
+ * never completes (S49), and a UDP socket bound.
+ *
+ * Every call checks the reply (error, reason, the id echoed), the audit
+ * record (granted, error, request and rule text) and that the handler
+ * consumed the fd it was given (the number is closed when it returns);
+ * every case checks that no fd leaked.  Each TAP line names its case.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <linux/filter.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "porthole.h"
+#include "grant.h"
+#include "policy.h"
+#include "priv.h"
+#include "proto.h"
+#include "tap.h"
+
+#ifndef SO_LOCK_FILTER
+#define SO_LOCK_FILTER	44
+#endif
+#ifndef SO_GET_FILTER
+#define SO_GET_FILTER	SO_ATTACH_FILTER
+#endif
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP	262
+#endif
+#ifndef IPPROTO_UDPLITE
+#define IPPROTO_UDPLITE	136
+#endif
+
+/* Ports the policy grants on 127.0.0.1 and [::1]; none is privileged. */
+#define PORT_LO		47300
+#define PORT_HI		47379
+#define PORT_DENIED	47380		/* in no rule */
+#define PORT_V6ANY	47390		/* tcp:[::] only */
+#define PORT_BOTHANY	47391		/* tcp:[::] and tcp:0.0.0.0 */
+#define OTHER_UID	4000000000u	/* S37: above INT_MAX, in no rule */
+
+#define POLICY_NAME	"test-policy"
+
+/* The filter priv.c locks on every TCP grant (S49): drop SYN|ACK. */
+static const struct sock_filter	synack_drop[] = {
+	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),
+	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x12),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x12, 0, 1),
+	BPF_STMT(BPF_RET | BPF_K, 0),
+	BPF_STMT(BPF_RET | BPF_K, 0xffffffffU),
+};
+#define SYNACK_LEN	(sizeof(synack_drop) / sizeof(synack_drop[0]))
+
+static struct ph_policy		*P;
+static struct ph_requester	 ME;	/* this process: uid, gid */
+static char			 rule_tcp4[128], rule_udp4[128];
+static char			 rule_tcp6[128], rule_udp6[128];
+static uint32_t			 next_id = 0x1000;
+static int			 can_raw;	/* CAP_NET_RAW here */
+
+/* ------------------------------------------------------------------ */
+/* TAP lines that name their case                                      */
+
+static const char	*tcase = "";
+
+static void
+check(int ok, int line, const char *expr)
+{
+	char	b[512];
+
+	(void)snprintf(b, sizeof(b), "%s: %s", tcase, expr);
+	tap_result(ok, __FILE__, line, b);
+}
+
+#define C_TRUE(e)	check(!!(e), __LINE__, #e)
+#define C_EQ(a, b)	do {						\
+	long long c_a_ = (long long)(a), c_b_ = (long long)(b);		\
+	check(c_a_ == c_b_, __LINE__, #a " == " #b);			\
+	if (c_a_ != c_b_)						\
+		printf("#   got %lld, want %lld\n", c_a_, c_b_);	\
+} while (0)
+#define C_STREQ(a, b)	do {						\
+	const char *c_s_ = (a), *c_t_ = (b);				\
+	int c_ok_ = c_s_ && c_t_ && strcmp(c_s_, c_t_) == 0;		\
+	check(c_ok_, __LINE__, #a " eq " #b);				\
+	if (!c_ok_)							\
+		printf("#   got '%s', want '%s'\n", c_s_ ? c_s_ :	\
+		    "(null)", c_t_ ? c_t_ : "(null)");			\
+} while (0)
+
+static void
+skip(int n, const char *why)
+{
+	char	b[256];
+
+	(void)snprintf(b, sizeof(b), "%s: %s", tcase, why);
+	tap_skip(n, b);
+}
+
+/* Every case: a name, and no fd leaked across it. */
+static int	case_fds;
+
+static void
+begin(const char *name)
+{
+	tcase = name;
+	case_fds = tap_fd_count();
+}
+
+static void
+end(void)
+{
+	C_EQ(tap_fd_count(), case_fds);
+}
+
+/* ------------------------------------------------------------------ */
+/* Requests and the call                                               */
+
+static struct ph_msg_bind
+mk_bind(int family, const char *addr, unsigned port)
+{
+	struct ph_msg_bind	m;
+
+	memset(&m, 0, sizeof(m));
+	ph__hdr_init(&m.hdr, PH_MSG_BIND, sizeof(m), next_id++);
+	m.family = (uint32_t)family;
+	if (inet_pton(family, addr, m.addr) != 1)
+		abort();		/* a typo in this file */
+	m.port = (uint16_t)port;
+	return m;
+}
+
+static struct ph_msg_open
+mk_open(uint32_t kind, uint32_t protocol, const char *ifname)
+{
+	struct ph_msg_open	m;
+
+	memset(&m, 0, sizeof(m));
+	ph__hdr_init(&m.hdr, PH_MSG_OPEN, sizeof(m), next_id++);
+	m.kind = kind;
+	m.protocol = protocol;
+	if (ifname != NULL)
+		memcpy(m.ifname, ifname, strlen(ifname) + 1);
+	return m;
+}
+
+struct res {
+	int			r;
+	int			out;		/* *ret_fd */
+	int			fd_closed;	/* the fd given was closed */
+	struct ph_msg_reply	reply;
+	struct ph_audit		audit;
+};
+
+/*
+ * Call the handler with `fd` (which it consumes) and record what came
+ * back.  The reply starts as a sentinel, so a drop can be seen to leave
+ * it untouched; *ret_fd starts as -7.
+ */
+static void
+ask_as(const struct ph_requester *who, int flags, const void *m, size_t n,
+    int fd, struct res *res)
+{
+	memset(res, 0, sizeof(*res));
+	memset(&res->reply, 0x5a, sizeof(res->reply));
+	memset(&res->audit, 0x5a, sizeof(res->audit));
+	res->out = -7;
+	res->r = ph_broker_handle(P, who, flags, m, n, fd, &res->reply,
+	    &res->out, &res->audit);
+	/* No fd is made between the handler's close and this test. */
+	res->fd_closed = fd < 0 || (fcntl(fd, F_GETFD) == -1 &&
+	    errno == EBADF);
+}
+
+static void
+ask(const void *m, size_t n, int fd, struct res *res)
+{
+	ask_as(&ME, 0, m, n, fd, res);
+}
+
+/* An answered request: the reply's header, error and reason, the id
+ * echoed, no fd back for a bind, the audit's error equal to the reply's. */
+static void
+check_answer(const struct res *res, uint32_t id, int error,
+    const char *reason)
+{
+	C_EQ(res->r, 0);
+	C_TRUE(res->fd_closed);
+	C_EQ(res->reply.hdr.len, sizeof(struct ph_msg_reply));
+	C_EQ(res->reply.hdr.type, PH_MSG_REPLY);
+	C_EQ(res->reply.hdr.version, PH_PROTO_VERSION);
+	C_EQ(res->reply.hdr.reserved, 0);
+	C_EQ(res->reply.hdr.id, id);
+	C_EQ(res->reply.flags, 0);
+	C_EQ(res->reply.error, error);
+	C_STREQ(res->reply.reason, reason);
+	C_EQ(res->audit.granted, error == 0);
+	C_EQ(res->audit.error, error);
+}
+
+/* A dropped client: nothing to send, reply untouched, fd consumed. */
+static void
+check_drop(const struct res *res, int r)
+{
+	struct ph_msg_reply	s;
+
+	memset(&s, 0x5a, sizeof(s));
+	C_EQ(res->r, r);
+	C_TRUE(res->fd_closed);
+	C_EQ(res->out, -1);
+	C_TRUE(memcmp(&res->reply, &s, sizeof(s)) == 0);
+	C_EQ(res->audit.granted, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sockets                                                              */
+
+static int
+sock(int family, int type, int proto)
+{
+	return socket(family, type | SOCK_CLOEXEC, proto);
+}
+
+/* What the caller keeps: its own copy of the socket it sends. */
+static int
+dupfd(int fd)
+{
+	return fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
+static int
+setint(int fd, int level, int opt, int v)
+{
+	return setsockopt(fd, level, opt, &v, sizeof(v));
+}
+
+static int
+getint(int fd, int level, int opt)
+{
+	socklen_t	l = sizeof(int);
+	int		v = -1;
+
+	if (getsockopt(fd, level, opt, &v, &l) == -1)
+		return -1;
+	return v;
+}
+
+static void
+set_addr(struct sockaddr_storage *ss, socklen_t *sl, int family,
+    const char *addr, unsigned port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in	*s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		(void)inet_pton(AF_INET, addr, &s4->sin_addr);
+		*sl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		(void)inet_pton(AF_INET6, addr, &s6->sin6_addr);
+		*sl = sizeof(*s6);
+	}
+}
+
+/* The socket's bound port (host order), 0 if unbound, -1 on error. */
+static int
+bound_port(int fd)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sl = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/*
+ * A port in [PORT_LO, PORT_HI] that a fresh socket of this family and
+ * type can bind on loopback right now, or 0.  The probe is closed
+ * again; an unconnected socket leaves no TIME_WAIT behind.
+ */
+static unsigned
+free_port(int family, int type)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sl;
+	unsigned		p;
+	int			fd, ok;
+
+	for (p = PORT_LO; p <= PORT_HI; p++) {
+		if ((fd = sock(family, type, 0)) == -1)
+			return 0;
+		set_addr(&ss, &sl, family, family == AF_INET ? "127.0.0.1" :
+		    "::1", p);
+		ok = bind(fd, (struct sockaddr *)&ss, sl) == 0;
+		close(fd);
+		if (ok)
+			return p;
+	}
+	return 0;
+}
+
+/* The socket filter attached to fd: its length in instructions, the
+ * program in got (room for max); 0 when none, -errno on error. */
+static int
+get_filter(int fd, struct sock_filter *got, unsigned max)
+{
+	socklen_t	l = max;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, got, &l) == -1)
+		return -errno;
+	return (int)l;
+}
+
+/* ------------------------------------------------------------------ */
+/* The bind refusals, in the order the handler checks (section 8.1)    */
+
+static void
+test_s52_not_a_socket(void)
+{
+	struct ph_msg_bind	m;
+	struct res		res;
+	int			p[2] = { -1, -1 }, fd;
+
+	begin("test_s52_not_a_socket");
+	/* A pipe: getsockname() fails (ENOTSOCK). */
+	if (pipe2(p, O_CLOEXEC) == -1)
+		abort();
+	m = mk_bind(AF_INET, "127.0.0.1", PORT_LO);
+	ask(&m, sizeof(m), p[0], &res);
+	check_answer(&res, m.hdr.id, EINVAL, "the fd is not a socket");
+	C_EQ(res.out, -1);
+	/* XXX issue 9: the kind is unknown here, so the audit record has
+	 * no request text (ph__grant_format() refuses kind 0). */
+	C_STREQ(res.audit.request, "");
+	C_STREQ(res.audit.rule, "");
+	close(p[1]);
+
+	/* /dev/null: a character device, same answer. */
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	m = mk_bind(AF_INET6, "::1", PORT_LO);
+	ask(&m, sizeof(m), fd, &res);
+	check_answer(&res, m.hdr.id, EINVAL, "the fd is not a socket");
+	end();
+}
+
+static void
+test_s52_unix_socket_refused(void)
+{
+	struct ph_msg_bind	m;
+	struct res		res;
+	int			fd, keep;
+	const int		types[] = { SOCK_STREAM, SOCK_DGRAM,
+				    SOCK_SEQPACKET };
+	size_t			i;
+
+	begin("test_s52_unix_socket_refused");
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		fd = sock(AF_UNIX, types[i], 0);
+		keep = dupfd(fd);
+		m = mk_bind(AF_INET, "127.0.0.1", PORT_LO);
+		ask(&m, sizeof(m), fd, &res);
+		check_answer(&res, m.hdr.id, EINVAL,
+		    "the socket's family is not the address's");
+		C_STREQ(res.audit.request, "");
+		/* Never bound: a privileged bind() here would make a file. */
+		{
+			struct sockaddr_un	sun;
+			socklen_t		sl = sizeof(sun);
+
+			C_EQ(getsockname(keep, (struct sockaddr *)&sun, &sl),
+			    0);
+			C_EQ(sl, sizeof(sa_family_t));
+		}
+		close(keep);
+	}
+	end();
+}
+
+static void
+test_s52_family_mismatch(void)
+{
+	struct ph_msg_bind	m;
+	struct res		res;
+
+	begin("test_s52_family_mismatch");
+	m = mk_bind(AF_INET, "127.0.0.1", PORT_LO);
+	ask(&m, sizeof(m), sock(AF_INET6, SOCK_STREAM, 0), &res);
+	check_answer(&res, m.hdr.id, EINVAL,
+	    "the socket's family is not the address's");
+	m = mk_bind(AF_INET6, "::ffff:127.0.0.1", PORT_LO);
+	ask(&m, sizeof(m), sock(AF_INET, SOCK_DGRAM, 0), &res);
+	check_answer(&res, m.hdr.id, EINVAL,
+	    "the socket's family is not the address's");
+	end();
+}
+
+static void
+test_s52_bound_listening_connected(void)
+{
+	static const char	why[] =
+	    "the socket is already bound, listening or connected";
+	struct sockaddr_storage	ss;
+	socklen_t		sl;
+	struct ph_msg_bind	m;
+	struct res		res;
+	int			fd, lst, c;
+
+	begin("test_s52_bound_listening_connected");
+	/* Bound to an ephemeral port on loopback. */
+	fd = sock(AF_INET, SOCK_STREAM, 0);
+	set_addr(&ss, &sl, AF_INET, "127.0.0.1", 0);
+	C_EQ(bind(fd, (struct sockaddr *)&ss, sl), 0);
+	m = mk_bind(AF_INET, "127.0.0.1", PORT_LO);
+	ask(&m, sizeof(m), fd, &res);
+	check_answer(&res, m.hdr.id, EINVAL, why);
+	C_STREQ(res.audit.request, "");
+
+	/* Listening: listen() binds a port first. */
+	lst = sock(AF_INET, SOCK_STREAM, 0);
+	C_EQ(listen(lst, 1), 0);
+	m = mk_bind(AF_INET, "127.0.0.1", PORT_LO);
+	ask(&m, sizeof(m), dupfd(lst), &res);
+	check_answer(&res, m.hdr.id, EINVAL, why);
+	C_EQ(getint(lst, SOL_SOCKET, SO_ACCEPTCONN), 1);
+
+	/* Connected TCP (to that listener) and connected UDP. */
+	sl = sizeof(ss);
+	C_EQ(getsockname(lst, (struct sockaddr *)&ss, &sl), 0);
+	c = sock(AF_INET, SOCK_STREAM, 0);
+	C_EQ(connect(c, (struct sockaddr *)&ss, sl), 0);
+	m = mk_bind(AF_INET, "127.0.0.1", PORT_LO);
+	ask(&m, sizeof(m), c, &res);
+	check_answer(&res, m.hdr.id, EINVAL, why);
+	c = sock(AF_INET6, SOCK_DGRAM, 0);
+	set_addr(&ss, &sl, AF_INET6, "::1", 9);
+	C_EQ(connect(c, (struct sockaddr *)&ss, sl), 0);
+	m = mk_bind(AF_INET6, "::1", PORT_LO);
+	ask(&m, sizeof(m), c, &res);
+	check_answer(&res, m.hdr.id, EINVAL, why);
+	close(lst);
+
+	/*
+	 * SOCK_RAW (S46) needs CAP_NET_RAW to make.  The kernel reports a
+	 * raw socket's protocol as its port, so it is refused by this
+	 * check, before its type is looked at.
+	 */
+	if ((fd = sock(AF_INET, SOCK_RAW, IPPROTO_ICMP)) >= 0) {
+		m = mk_bind(AF_INET, "127.0.0.1", PORT_LO);
+		ask(&m, sizeof(m), fd, &res);
+		check_answer(&res, m.hdr.id, EINVAL, why);
+	} else
+		skip(12, "SOCK_RAW needs CAP_NET_RAW");
+	end();
+}
+
+static void
+test_s46_wrong_type_or_protocol(void)
+{
+	static const char	why[] = "only TCP and UDP sockets are bound";
+	static const struct {
+		const char	*name;
+		int		 family, type, proto;
+	} k[] = {
+		{ "MPTCP", AF_INET, SOCK_STREAM, IPPROTO_MPTCP },
+		{ "UDP-Lite", AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE },
+		{ "SCTP stream", AF_INET, SOCK_STREAM, IPPROTO_SCTP },
+		{ "SCTP seqpacket", AF_INET6, SOCK_SEQPACKET, IPPROTO_SCTP },
+		{ "ICMP ping", AF_INET, SOCK_DGRAM, IPPROTO_ICMP },
+	};
+	struct ph_msg_bind	m;
+	struct res		res;
+	char			b[128];
+	size_t			i;
+	int			fd;
+
+	begin("test_s46_wrong_type_or_protocol");
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		if ((fd = sock(k[i].family, k[i].type, k[i].proto)) == -1) {
+			(void)snprintf(b, sizeof(b), "%s: socket(): %s",
+			    k[i].name, strerror(errno));
+			skip(12, b);
+			continue;
+		}
+		m = mk_bind(k[i].family, k[i].family == AF_INET ?
+		    "127.0.0.1" : "::1", PORT_LO);
+		ask(&m, sizeof(m), fd, &res);
+		check_answer(&res, m.hdr.id, EINVAL, why);
+	}
+	end();
+}
+
+static void
+test_s48_reuse_refused(void)
+{
+	static const char	rp[] =
+	    "SO_REUSEPORT is set: a granted port is not shared";
+	static const char	ra[] =
+	    "SO_REUSEADDR on UDP would let another user share it";
+	struct ph_msg_bind	m;
+	struct res		res;
+	char			want[64];
+	unsigned		port;
+	int			fd, keep;
+
+	begin("test_s48_reuse_refused");
+	/* TCP and UDP with SO_REUSEPORT. */
+	fd = sock(AF_INET, SOCK_STREAM, 0);
+	C_EQ(setint(fd, SOL_SOCKET, SO_REUSEPORT, 1), 0);
+	keep = dupfd(fd);
+	m = mk_bind(AF_INET, "127.0.0.1", PORT_LO + 1);
+	ask(&m, sizeof(m), fd, &res);
+	check_answer(&res, m.hdr.id, EINVAL, rp);
+	(void)snprintf(want, sizeof(want), "tcp:127.0.0.1:%u", PORT_LO + 1);
+	C_STREQ(res.audit.request, want);	/* the kind is known here */
+	C_STREQ(res.audit.rule, "");
+	C_EQ(bound_port(keep), 0);
+	/* Refused before the policy: no filter was locked on it. */
+	C_EQ(get_filter(keep, NULL, 0), 0);
+	close(keep);
+
+	fd = sock(AF_INET6, SOCK_DGRAM, 0);
+	C_EQ(setint(fd, SOL_SOCKET, SO_REUSEPORT, 1), 0);
+	m = mk_bind(AF_INET6, "::1", PORT_LO + 1);
+	ask(&m, sizeof(m), fd, &res);
+	check_answer(&res, m.hdr.id, EINVAL, rp);
+	(void)snprintf(want, sizeof(want), "udp:[::1]:%u", PORT_LO + 1);
+	C_STREQ(res.audit.request, want);
+
+	/* UDP with SO_REUSEADDR: any user could share the port. */
+	fd = sock(AF_INET, SOCK_DGRAM, 0);
+	C_EQ(setint(fd, SOL_SOCKET, SO_REUSEADDR, 1), 0);
+	m = mk_bind(AF_INET, "127.0.0.1", PORT_LO + 1);
+	ask(&m, sizeof(m), fd, &res);
+	check_answer(&res, m.hdr.id, EINVAL, ra);
+
+	/* Even for a port the policy denies: structure comes first. */
+	fd = sock(AF_INET, SOCK_DGRAM, 0);
+	C_EQ(setint(fd, SOL_SOCKET, SO_REUSEADDR, 1), 0);
+	m = mk_bind(AF_INET, "10.1.2.3", 80);
+	ask(&m, sizeof(m), fd, &res);
+	check_answer(&res, m.hdr.id, EINVAL, ra);
+
+	/* TCP with SO_REUSEADDR is allowed (restarts over TIME_WAIT). */
+	if ((port = free_port(AF_INET, SOCK_STREAM)) == 0) {
+		skip(15, "no free port");
+		end();
+		return;
+	}
+	fd = sock(AF_INET, SOCK_STREAM, 0);
+	C_EQ(setint(fd, SOL_SOCKET, SO_REUSEADDR, 1), 0);
+	keep = dupfd(fd);
+	m = mk_bind(AF_INET, "127.0.0.1", port);
+	ask(&m, sizeof(m), fd, &res);
+	check_answer(&res, m.hdr.id, 0, "granted");
+	C_EQ(bound_port(keep), port);
+	C_EQ(getint(keep, SOL_SOCKET, SO_ACCEPTCONN), 1);
+	close(keep);
+	end();
+}
+
+static void
+test_s54_denied_by_policy(void)
+{
+	static const char	why[] = "denied by the porthole policy";
+	struct ph_requester	other = ME;
+	struct ph_msg_bind	m;
+	struct res		res;
+	char			want[64];
+	int			fd, keep;
+
+	begin("test_s54_denied_by_policy");
+	/* A port in no rule. */
+	fd = sock(AF_INET, SOCK_STREAM, 0);
+	keep = dupfd(fd);
+	m = mk_bind(AF_INET, "127.0.0.1", PORT_DENIED);
+	ask(&m, sizeof(m), fd, &res);
+	check_answer(&res, m.hdr.id, EACCES, why);
+	(void)snprintf(want, sizeof(want), "tcp:127.0.0.1:%u", PORT_DENIED);
+	C_STREQ(res.audit.request, want);
+	C_STREQ(res.audit.rule, "no rule in " POLICY_NAME);
+	C_EQ(bound_port(keep), 0);
+	/* Denied before the filter: nothing was locked on the socket. */
+	C_EQ(get_filter(keep, NULL, 0), 0);
+	close(keep);
+
+	/* An address outside the grant; the wildcard; UDP on a port only
+	 * TCP has on that address. */
+	m = mk_bind(AF_INET, "127.0.0.2", PORT_LO);
+	ask(&m, sizeof(m), sock(AF_INET, SOCK_STREAM, 0), &res);
+	check_answer(&res, m.hdr.id, EACCES, why);
+	m = mk_bind(AF_INET, "0.0.0.0", PORT_LO);
+	ask(&m, sizeof(m), sock(AF_INET, SOCK_DGRAM, 0), &res);
+	check_answer(&res, m.hdr.id, EACCES, why);
+	m = mk_bind(AF_INET, "0.0.0.0", PORT_BOTHANY);
+	ask(&m, sizeof(m), sock(AF_INET, SOCK_DGRAM, 0), &res);
+	check_answer(&res, m.hdr.id, EACCES, why);
+
+	/* Another uid asking for a port granted to ours. */
+	other.uid = OTHER_UID;
+	m = mk_bind(AF_INET, "127.0.0.1", PORT_LO);
+	ask_as(&other, 0, &m, sizeof(m), sock(AF_INET, SOCK_STREAM, 0),
+	    &res);
+	check_answer(&res, m.hdr.id, EACCES, why);
+	end();
+}
+
+/*
+ * S50: [::] needs the grant of 0.0.0.0 too, whatever IPV6_V6ONLY says
+ * (the caller can flip it until bind()).  The policy grants tcp:[::] on
+ * PORT_V6ANY only: denied with V6ONLY on and off.
+ */
+static void
+test_s50_v6_wildcard_needs_v4_wildcard(void)
+{
+	static const char	why[] = "denied by the porthole policy";
+	struct ph_msg_bind	m;
+	struct res		res;
+	char			want[64];
+	int			fd, keep, v6only;
+
+	begin("test_s50_v6_wildcard_needs_v4_wildcard");
+	for (v6only = 0; v6only <= 1; v6only++) {
+		fd = sock(AF_INET6, SOCK_STREAM, 0);
+		C_EQ(setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only), 0);
+		keep = dupfd(fd);
+		m = mk_bind(AF_INET6, "::", PORT_V6ANY);
+		ask(&m, sizeof(m), fd, &res);
+		check_answer(&res, m.hdr.id, EACCES, why);
+		(void)snprintf(want, sizeof(want), "tcp:[::]:%u", PORT_V6ANY);
+		C_STREQ(res.audit.request, want);
+		C_STREQ(res.audit.rule, "no rule in " POLICY_NAME);
+		C_EQ(bound_port(keep), 0);
+		close(keep);
+	}
+	end();
+}
+
+static void
+test_s50_v6_wildcard_with_both_grants(void)
+{
+	struct ph_msg_bind	m;
+	struct res		res;
+	char			r6[128], r4[128];
+	int			fd, keep;
+
+	begin("test_s50_v6_wildcard_with_both_grants");
+	/* Binds [::]:PORT_BOTHANY for a moment: no connection is made. */
+	fd = sock(AF_INET6, SOCK_STREAM, 0);
+	C_EQ(setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0), 0);
+	keep = dupfd(fd);
+	m = mk_bind(AF_INET6, "::", PORT_BOTHANY);
+	ask(&m, sizeof(m), fd, &res);
+	if (res.reply.error == EADDRINUSE) {
+		skip(15, "port in use on this machine");
+		close(keep);
+		end();
+		return;
+	}
+	check_answer(&res, m.hdr.id, 0, "granted");
+	C_EQ(bound_port(keep), PORT_BOTHANY);
+	/*
+	 * The audit names the rule that answered the last question asked
+	 * (0.0.0.0, line 6) or the first ([::], line 7): either is a rule
+	 * that allows part of what was bound.
+	 */
+	(void)snprintf(r4, sizeof(r4), POLICY_NAME ":6: allow user %u "
+	    "tcp:0.0.0.0:%u", (unsigned)ME.uid, PORT_BOTHANY);
+	(void)snprintf(r6, sizeof(r6), POLICY_NAME ":7: allow user %u "
+	    "tcp:[::]:%u", (unsigned)ME.uid, PORT_BOTHANY);
+	C_TRUE(strcmp(res.audit.rule, r4) == 0 ||
+	    strcmp(res.audit.rule, r6) == 0);
+	if (strcmp(res.audit.rule, r4) != 0 &&
+	    strcmp(res.audit.rule, r6) != 0)
+		printf("#   got '%s'\n", res.audit.rule);
+	close(keep);
+	end();
+}
+
+/* S50: an IPv4-mapped address is asked as its IPv4 address. */
+static void
+test_s50_v4mapped(void)
+{
+	struct ph_msg_bind	m;
+	struct res		res;
+	char			want[64];
+	unsigned		port;
+	int			fd, keep;
+
+	begin("test_s50_v4mapped");
+	if ((port = free_port(AF_INET, SOCK_STREAM)) == 0) {
+		skip(40, "no free port");
+		end();
+		return;
+	}
+	/* Granted by the IPv4 rule, on a dual-stack IPv6 socket. */
+	fd = sock(AF_INET6, SOCK_STREAM, 0);
+	C_EQ(setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0), 0);
+	keep = dupfd(fd);
+	m = mk_bind(AF_INET6, "::ffff:127.0.0.1", port);
+	ask(&m, sizeof(m), fd, &res);
+	check_answer(&res, m.hdr.id, 0, "granted");
+	(void)snprintf(want, sizeof(want), "tcp:[::ffff:127.0.0.1]:%u", port);
+	C_STREQ(res.audit.request, want);
+	C_STREQ(res.audit.rule, rule_tcp4);
+	C_EQ(bound_port(keep), port);
+	close(keep);
+
+	/* A mapped address the IPv4 rules do not have. */
+	m = mk_bind(AF_INET6, "::ffff:10.0.0.1", port);
+	ask(&m, sizeof(m), sock(AF_INET6, SOCK_STREAM, 0), &res);
+	check_answer(&res, m.hdr.id, EACCES, "denied by the porthole policy");
+	/* The mapped wildcard is the IPv4 wildcard: not granted. */
+	m = mk_bind(AF_INET6, "::ffff:0.0.0.0", port);
+	ask(&m, sizeof(m), sock(AF_INET6, SOCK_STREAM, 0), &res);
+	check_answer(&res, m.hdr.id, EACCES, "denied by the porthole policy");
+
+	/* Allowed, but an IPV6_V6ONLY socket cannot bind a mapped
+	 * address: bind()'s EINVAL, passed through. */
+	fd = sock(AF_INET6, SOCK_DGRAM, 0);
+	C_EQ(setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1), 0);
+	m = mk_bind(AF_INET6, "::ffff:127.0.0.1", port);
+	ask(&m, sizeof(m), fd, &res);
+	check_answer(&res, m.hdr.id, EINVAL, "bind failed");
+	C_STREQ(res.audit.rule, rule_udp4);
+	end();
+}
+
+/* S49: a filter the caller locked first is refused with EPERM. */
+static void
+test_s49_caller_locked_filter(void)
+{
+	static const struct sock_filter	accept_all[] = {
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffffU),
+	};
+	struct sock_fprog	prog = { 1, (struct sock_filter *)accept_all };
+	struct sock_filter	got[8];
+	struct ph_msg_bind	m;
+	struct res		res;
+	char			want[64];
+	unsigned		port;
+	int			fd, keep, family;
+
+	begin("test_s49_caller_locked_filter");
+	for (family = AF_INET; family != -1;
+	    family = family == AF_INET ? AF_INET6 : -1) {
+		fd = sock(family, SOCK_STREAM, 0);
+		C_EQ(setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+		    sizeof(prog)), 0);
+		C_EQ(setint(fd, SOL_SOCKET, SO_LOCK_FILTER, 1), 0);
+		keep = dupfd(fd);
+		m = mk_bind(family, family == AF_INET ? "127.0.0.1" : "::1",
+		    PORT_LO + 2);
+		ask(&m, sizeof(m), fd, &res);
+		check_answer(&res, m.hdr.id, EPERM,
+		    "a socket filter is locked on the socket already");
+		(void)snprintf(want, sizeof(want), family == AF_INET ?
+		    "tcp:127.0.0.1:%u" : "tcp:[::1]:%u", PORT_LO + 2);
+		C_STREQ(res.audit.request, want);
+		C_STREQ(res.audit.rule,
+		    "the socket filter could not be locked (another one is)");
+		/* Not bound, and the caller's filter is still the one. */
+		C_EQ(bound_port(keep), 0);
+		C_EQ(get_filter(keep, got, 8), 1);
+		close(keep);
+	}
+
+	/* A filter attached but not locked is replaced by ours. */
+	if ((port = free_port(AF_INET, SOCK_STREAM)) == 0) {
+		skip(16, "no free port");
+		end();
+		return;
+	}
+	fd = sock(AF_INET, SOCK_STREAM, 0);
+	C_EQ(setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof(prog)), 0);
+	keep = dupfd(fd);
+	m = mk_bind(AF_INET, "127.0.0.1", port);
+	ask(&m, sizeof(m), fd, &res);
+	check_answer(&res, m.hdr.id, 0, "granted");
+	C_EQ(get_filter(keep, got, 8), (int)SYNACK_LEN);
+	C_TRUE(memcmp(got, synack_drop, sizeof(synack_drop)) == 0);
+	close(keep);
+
+	/* UDP gets no filter: a locked one of the caller's is no matter. */
+	if ((port = free_port(AF_INET, SOCK_DGRAM)) == 0) {
+		skip(13, "no free port");
+		end();
+		return;
+	}
+	fd = sock(AF_INET, SOCK_DGRAM, 0);
+	C_EQ(setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof(prog)), 0);
+	C_EQ(setint(fd, SOL_SOCKET, SO_LOCK_FILTER, 1), 0);
+	keep = dupfd(fd);
+	m = mk_bind(AF_INET, "127.0.0.1", port);
+	ask(&m, sizeof(m), fd, &res);
+	check_answer(&res, m.hdr.id, 0, "granted");
+	C_EQ(bound_port(keep), port);
+	close(keep);
+	end();
+}
+
+/*
+ * bind() failing is passed through with its errno; for TCP the filter
+ * is locked by then.  The same socket asked again (for a free port)
+ * finds our own locked filter, which must not refuse it (S49).
+ */
+static void
+test_s49_bind_in_use_then_same_socket_again(void)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sl;
+	struct sock_filter	got[8];
+	struct ph_msg_bind	m;
+	struct res		res;
+	unsigned		busy, port;
+	int			holder, fd, keep;
+
+	begin("test_s49_bind_in_use_then_same_socket_again");
+	if ((busy = free_port(AF_INET, SOCK_STREAM)) == 0) {
+		skip(35, "no free port");
+		end();
+		return;
+	}
+	holder = sock(AF_INET, SOCK_STREAM, 0);
+	set_addr(&ss, &sl, AF_INET, "127.0.0.1", busy);
+	C_EQ(bind(holder, (struct sockaddr *)&ss, sl), 0);
+	C_EQ(listen(holder, 1), 0);
+
+	fd = sock(AF_INET, SOCK_STREAM, 0);
+	keep = dupfd(fd);
+	m = mk_bind(AF_INET, "127.0.0.1", busy);
+	ask(&m, sizeof(m), fd, &res);
+	check_answer(&res, m.hdr.id, EADDRINUSE, "bind failed");
+	C_STREQ(res.audit.rule, rule_tcp4);	/* the rule that allowed it */
+	C_EQ(bound_port(keep), 0);
+	C_EQ(get_filter(keep, got, 8), (int)SYNACK_LEN);
+
+	port = free_port(AF_INET, SOCK_STREAM);
+	m = mk_bind(AF_INET, "127.0.0.1", port);
+	ask(&m, sizeof(m), dupfd(keep), &res);
+	check_answer(&res, m.hdr.id, 0, "granted");
+	C_EQ(bound_port(keep), port);
+	C_EQ(getint(keep, SOL_SOCKET, SO_ACCEPTCONN), 1);
+
+	/* And a third time: now it is bound. */
+	m = mk_bind(AF_INET, "127.0.0.1", port);
+	ask(&m, sizeof(m), dupfd(keep), &res);
+	check_answer(&res, m.hdr.id, EINVAL,
+	    "the socket is already bound, listening or connected");
+	close(keep);
+	close(holder);
+
+	/* UDP, port in use. */
+	holder = sock(AF_INET6, SOCK_DGRAM, 0);
+	busy = free_port(AF_INET6, SOCK_DGRAM);
+	set_addr(&ss, &sl, AF_INET6, "::1", busy);
+	C_EQ(bind(holder, (struct sockaddr *)&ss, sl), 0);
+	m = mk_bind(AF_INET6, "::1", busy);
+	ask(&m, sizeof(m), sock(AF_INET6, SOCK_DGRAM, 0), &res);
+	check_answer(&res, m.hdr.id, EADDRINUSE, "bind failed");
+	C_STREQ(res.audit.rule, rule_udp6);
+	close(holder);
+	end();
+}
+
+/* ------------------------------------------------------------------ */
+/* The grants                                                           */
+
+/*
+ * S49: a TCP grant comes back listening, with our 5-instruction filter
+ * locked; it serves connections; and once turned back into a plain
+ * socket (connect(AF_UNSPEC)) a connect() from it never completes.
+ */
+static void
+test_s49_tcp_grant_filter_locked(void)
+{
+	struct sockaddr_storage	ss, peer;
+	socklen_t		sl, pl;
+	struct sock_filter	got[8];
+	struct sock_fprog	prog = { (unsigned short)SYNACK_LEN,
+				    (struct sock_filter *)synack_drop };
+	struct ph_msg_bind	m;
+	struct pollfd		pfd;
+	struct res		res;
+	char			want[64], c = 0;
+	unsigned		port, port2;
+	int			fd, keep, cl, acc, srv, ctl, family, r;
+
+	begin("test_s49_tcp_grant_filter_locked");
+	for (family = AF_INET; family != -1;
+	    family = family == AF_INET ? AF_INET6 : -1) {
+		const char	*lo = family == AF_INET ? "127.0.0.1" : "::1";
+
+		if ((port = free_port(family, SOCK_STREAM)) == 0) {
+			skip(30, "no free port");
+			continue;
+		}
+		fd = sock(family, SOCK_STREAM, 0);
+		keep = dupfd(fd);
+		m = mk_bind(family, lo, port);
+		m.backlog = 8;
+		ask(&m, sizeof(m), fd, &res);
+		check_answer(&res, m.hdr.id, 0, "granted");
+		C_EQ(res.out, -1);	/* a bind reply carries no fd */
+		(void)snprintf(want, sizeof(want), family == AF_INET ?
+		    "tcp:%s:%u" : "tcp:[%s]:%u", lo, port);
+		C_STREQ(res.audit.request, want);
+		C_STREQ(res.audit.rule, family == AF_INET ? rule_tcp4 :
+		    rule_tcp6);
+		C_EQ(bound_port(keep), port);
+		C_EQ(getint(keep, SOL_SOCKET, SO_ACCEPTCONN), 1);
+		/* The filter: ours, 5 instructions, locked. */
+		memset(got, 0, sizeof(got));
+		C_EQ(get_filter(keep, got, 8), (int)SYNACK_LEN);
+		C_TRUE(memcmp(got, synack_drop, sizeof(synack_drop)) == 0);
+		C_EQ(setint(keep, SOL_SOCKET, SO_DETACH_FILTER, 0) == -1 ?
+		    errno : 0, EPERM);
+		C_EQ(setsockopt(keep, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+		    sizeof(prog)) == -1 ? errno : 0, EPERM);
+		C_EQ(setint(keep, SOL_SOCKET, SO_LOCK_FILTER, 0) == -1 ?
+		    errno : 0, EPERM);
+
+		/* The listener serves: a client connects, a byte comes. */
+		set_addr(&ss, &sl, family, lo, port);
+		cl = sock(family, SOCK_STREAM, 0);
+		C_EQ(connect(cl, (struct sockaddr *)&ss, sl), 0);
+		acc = accept4(keep, NULL, NULL, SOCK_CLOEXEC);
+		C_TRUE(acc >= 0);
+		C_EQ(send(cl, "x", 1, MSG_NOSIGNAL), 1);
+		C_EQ(recv(acc, &c, 1, 0), 1);
+		C_EQ(c, 'x');
+		close(cl);
+		close(acc);
+
+		/* A plain listener to connect to, on another port. */
+		port2 = free_port(family, SOCK_STREAM);
+		srv = sock(family, SOCK_STREAM, 0);
+		set_addr(&ss, &sl, family, lo, port2);
+		C_EQ(bind(srv, (struct sockaddr *)&ss, sl), 0);
+		C_EQ(listen(srv, 8), 0);
+
+		/* Control: an unfiltered socket connects at once, so the
+		 * check below can fail. */
+		ctl = sock(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		r = connect(ctl, (struct sockaddr *)&ss, sl);
+		C_TRUE(r == 0 || errno == EINPROGRESS);
+		pfd.fd = ctl;
+		pfd.events = POLLOUT;
+		C_EQ(poll(&pfd, 1, 200), 1);
+		C_EQ(getint(ctl, SOL_SOCKET, SO_ERROR), 0);
+		acc = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
+		C_TRUE(acc >= 0);
+		if (acc >= 0)
+			close(acc);
+		close(ctl);
+
+		/* The granted socket, unlistened, connects from its port:
+		 * the SYN-ACK is dropped, so it never completes. */
+		memset(&peer, 0, sizeof(peer));
+		peer.ss_family = AF_UNSPEC;
+		C_EQ(connect(keep, (struct sockaddr *)&peer, sizeof(peer)), 0);
+		C_EQ(getint(keep, SOL_SOCKET, SO_ACCEPTCONN), 0);
+		C_EQ(bound_port(keep), port);
+		C_EQ(fcntl(keep, F_SETFL, O_NONBLOCK), 0);
+		r = connect(keep, (struct sockaddr *)&ss, sl);
+		C_EQ(r == -1 ? errno : 0, EINPROGRESS);
+		pfd.fd = keep;
+		pfd.events = POLLOUT;
+		pfd.revents = 0;
+		C_EQ(poll(&pfd, 1, 200), 0);
+		C_EQ(getint(keep, SOL_SOCKET, SO_ERROR), 0);
+		pl = sizeof(peer);
+		C_EQ(getpeername(keep, (struct sockaddr *)&peer, &pl) == -1 ?
+		    errno : 0, ENOTCONN);
+		acc = accept4(srv, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		C_EQ(acc == -1 ? errno : 0, EAGAIN);
+		if (acc >= 0)
+			close(acc);
+		close(srv);
+		close(keep);
+	}
+	end();
+}
+
+static void
+test_udp_grant(void)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sl;
+	struct ph_msg_bind	m;
+	struct res		res;
+	char			want[64], c = 0;
+	unsigned		port;
+	int			fd, keep, cl, family;
+
+	begin("test_udp_grant");
+	for (family = AF_INET; family != -1;
+	    family = family == AF_INET ? AF_INET6 : -1) {
+		const char	*lo = family == AF_INET ? "127.0.0.1" : "::1";
+
+		if ((port = free_port(family, SOCK_DGRAM)) == 0) {
+			skip(22, "no free port");
+			continue;
+		}
+		fd = sock(family, SOCK_DGRAM, 0);
+		keep = dupfd(fd);
+		m = mk_bind(family, lo, port);
+		ask(&m, sizeof(m), fd, &res);
+		check_answer(&res, m.hdr.id, 0, "granted");
+		C_EQ(res.out, -1);
+		(void)snprintf(want, sizeof(want), family == AF_INET ?
+		    "udp:%s:%u" : "udp:[%s]:%u", lo, port);
+		C_STREQ(res.audit.request, want);
+		C_STREQ(res.audit.rule, family == AF_INET ? rule_udp4 :
+		    rule_udp6);
+		C_EQ(bound_port(keep), port);
+		C_EQ(get_filter(keep, NULL, 0), 0);	/* TCP only */
+		set_addr(&ss, &sl, family, lo, port);
+		cl = sock(family, SOCK_DGRAM, 0);
+		C_EQ(sendto(cl, "u", 1, MSG_NOSIGNAL, (struct sockaddr *)&ss,
+		    sl), 1);
+		C_EQ(recv(keep, &c, 1, 0), 1);
+		C_EQ(c, 'u');
+		close(cl);
+		close(keep);
+	}
+	end();
+}
+
+/*
+ * S48: SO_REUSEADDR flipped on a UDP socket by another thread while
+ * the handler works.  Each answer is one of: granted, refused before
+ * bind (EINVAL), or refused after it ("the socket changed during bind",
+ * EPERM, the socket left bound on the granted port).
+ */
+static atomic_int	race_fd = -1, race_stop;
+
+static void *
+race_flip(void *arg)
+{
+	int	v = 0, fd;
+
+	(void)arg;
+	while (!atomic_load(&race_stop))
+		if ((fd = atomic_load(&race_fd)) >= 0)
+			(void)setint(fd, SOL_SOCKET, SO_REUSEADDR, v ^= 1);
+	return NULL;
+}
+
+static void
+test_s48_raced_option_refused(void)
+{
+	struct ph_msg_bind	m;
+	struct res		res;
+	pthread_t		t;
+	unsigned		port;
+	int			i, fd, keep, seen_eperm = 0, bad = 0;
+	int			seen_ok = 0, seen_einval = 0;
+
+	begin("test_s48_raced_option_refused");
+	if ((port = free_port(AF_INET, SOCK_DGRAM)) == 0) {
+		skip(4, "no free port");
+		end();
+		return;
+	}
+	for (i = 0; i < 20000 && !(seen_eperm && i >= 2000); i++) {
+		fd = sock(AF_INET, SOCK_DGRAM, 0);
+		keep = dupfd(fd);
+		atomic_store(&race_stop, 0);
+		atomic_store(&race_fd, keep);
+		if (pthread_create(&t, NULL, race_flip, NULL) != 0)
+			abort();
+		m = mk_bind(AF_INET, "127.0.0.1", port);
+		ask(&m, sizeof(m), fd, &res);
+		atomic_store(&race_stop, 1);
+		(void)pthread_join(t, NULL);
+		atomic_store(&race_fd, -1);
+		if (res.r != 0 || !res.fd_closed ||
+		    res.audit.error != res.reply.error)
+			bad++;
+		else if (res.reply.error == 0 &&
+		    strcmp(res.reply.reason, "granted") == 0)
+			seen_ok++;
+		else if (res.reply.error == EINVAL && strcmp(res.reply.reason,
+		    "SO_REUSEADDR on UDP would let another user share it") ==
+		    0)
+			seen_einval++;
+		else if (res.reply.error == EPERM && strcmp(res.reply.reason,
+		    "the socket changed during bind") == 0 &&
+		    strcmp(res.audit.rule,
+		    "options changed during bind (raced)") == 0 &&
+		    bound_port(keep) == (int)port)
+			seen_eperm++;
+		else {
+			bad++;
+			printf("#   %d: error %d '%s' audit '%s'\n", i,
+			    res.reply.error, res.reply.reason,
+			    res.audit.rule);
+		}
+		close(keep);
+	}
+	printf("#   %d attempts: %d granted, %d EINVAL, %d EPERM\n", i,
+	    seen_ok, seen_einval, seen_eperm);
+	C_EQ(bad, 0);
+	C_TRUE(seen_ok + seen_einval + seen_eperm == i);
+	C_TRUE(seen_einval > 0);
+	if (seen_eperm > 0)
+		C_TRUE(seen_eperm > 0);
+	else
+		skip(1, "the race after bind() was not won in 20000 tries");
+	end();
+}
+
+/* ------------------------------------------------------------------ */
+/* Open                                                                 */
+
+static void
+test_s56_foreign_netns_open(void)
+{
+	static const char	why[] =
+	    "raw and packet sockets only in the broker's network namespace";
+	struct ph_requester	who = ME;
+	struct ph_msg_open	o;
+	struct ph_msg_bind	m;
+	struct res		res;
+	unsigned		port;
+	int			fd, keep;
+
+	begin("test_s56_foreign_netns_open");
+	who.foreign_netns = 1;
+	o = mk_open(PH_OPEN_RAW4, IPPROTO_ICMP, NULL);
+	ask_as(&who, 0, &o, sizeof(o), -1, &res);
+	check_answer(&res, o.hdr.id, EPERM, why);
+	C_EQ(res.out, -1);
+	C_STREQ(res.audit.request, "raw:icmp");
+	C_STREQ(res.audit.rule, "the caller is in another network "
+	    "namespace than the broker");
+	/* Before the policy: a kind the policy denies gets EPERM too. */
+	o = mk_open(PH_OPEN_RAW6, 17, NULL);
+	ask_as(&who, 0, &o, sizeof(o), -1, &res);
+	check_answer(&res, o.hdr.id, EPERM, why);
+	C_STREQ(res.audit.request, "raw6:17");
+	o = mk_open(PH_OPEN_PACKET, 0, "lo");
+	ask_as(&who, PH_BROKER_SETFSUID, &o, sizeof(o), -1, &res);
+	check_answer(&res, o.hdr.id, EPERM, why);
+	C_EQ(res.out, -1);
+
+	/* A bind in place is not affected: the socket is the caller's. */
+	if ((port = free_port(AF_INET, SOCK_DGRAM)) == 0) {
+		skip(13, "no free port");
+		end();
+		return;
+	}
+	fd = sock(AF_INET, SOCK_DGRAM, 0);
+	keep = dupfd(fd);
+	m = mk_bind(AF_INET, "127.0.0.1", port);
+	ask_as(&who, 0, &m, sizeof(m), fd, &res);
+	check_answer(&res, m.hdr.id, 0, "granted");
+	C_EQ(bound_port(keep), port);
+	close(keep);
+	end();
+}
+
+static void
+test_open_outcomes(void)
+{
+	struct ph_requester	other = ME;
+	struct ph_msg_open	o;
+	struct res		res;
+	int			flags;
+
+	begin("test_open_outcomes");
+	/* Denied by the policy. */
+	o = mk_open(PH_OPEN_RAW4, 17, NULL);
+	ask(&o, sizeof(o), -1, &res);
+	check_answer(&res, o.hdr.id, EACCES, "denied by the porthole policy");
+	C_EQ(res.out, -1);
+	C_STREQ(res.audit.request, "raw:17");
+	C_STREQ(res.audit.rule, "no rule in " POLICY_NAME);
+	other.uid = OTHER_UID;
+	o = mk_open(PH_OPEN_RAW4, IPPROTO_ICMP, NULL);
+	ask_as(&other, 0, &o, sizeof(o), -1, &res);
+	check_answer(&res, o.hdr.id, EACCES, "denied by the porthole policy");
+
+	/* Allowed: made, or socket()'s errno without CAP_NET_RAW. */
+	for (flags = 0; flags <= PH_BROKER_SETFSUID;
+	    flags += PH_BROKER_SETFSUID) {
+		o = mk_open(PH_OPEN_RAW4, IPPROTO_ICMP, NULL);
+		ask_as(&ME, flags, &o, sizeof(o), -1, &res);
+		C_STREQ(res.audit.request, "raw:icmp");
+		C_TRUE(strncmp(res.audit.rule, POLICY_NAME ":", 12) == 0);
+		if (can_raw) {
+			check_answer(&res, o.hdr.id, 0, "granted");
+			C_TRUE(res.out >= 0);
+			C_EQ(getint(res.out, SOL_SOCKET, SO_DOMAIN), AF_INET);
+			C_EQ(getint(res.out, SOL_SOCKET, SO_TYPE), SOCK_RAW);
+			C_EQ(getint(res.out, SOL_SOCKET, SO_PROTOCOL),
+			    IPPROTO_ICMP);
+			C_EQ(fcntl(res.out, F_GETFD), FD_CLOEXEC);
+			if (res.out >= 0)
+				close(res.out);
+		} else {
+			check_answer(&res, o.hdr.id, EPERM,
+			    "cannot create the socket");
+			C_EQ(res.out, -1);
+		}
+	}
+	/* packet:lo, and an allowed interface that does not exist: the
+	 * ioctl's ENODEV (or socket()'s EPERM without CAP_NET_RAW). */
+	o = mk_open(PH_OPEN_PACKET, 0, "lo");
+	ask(&o, sizeof(o), -1, &res);
+	C_STREQ(res.audit.request, "packet:lo");
+	if (can_raw) {
+		check_answer(&res, o.hdr.id, 0, "granted");
+		C_EQ(getint(res.out, SOL_SOCKET, SO_DOMAIN), AF_PACKET);
+		if (res.out >= 0)
+			close(res.out);
+	} else
+		check_answer(&res, o.hdr.id, EPERM, "cannot create the socket");
+	o = mk_open(PH_OPEN_PACKET, 0, "phnosuch0");
+	ask(&o, sizeof(o), -1, &res);
+	check_answer(&res, o.hdr.id, can_raw ? ENODEV : EPERM,
+	    "cannot create the socket");
+	C_EQ(res.out, -1);
+	C_STREQ(res.audit.request, "packet:phnosuch0");
+	end();
+}
+
+/* ------------------------------------------------------------------ */
+/* Decoding and dropping (S37, S40, S70-S75)                           */
+
+static void
+test_s71_malformed_dropped(void)
+{
+	struct ph_msg_bind	m, b;
+	struct ph_msg_open	o;
+	struct res		res;
+	unsigned char		big[PH_MSG_MAX + 1];
+
+	begin("test_s71_malformed_dropped");
+	/* Too short, len not what arrived, reserved set, unknown type,
+	 * a bind field out of range, each with an fd: dropped, fd closed. */
+	m = mk_bind(AF_INET, "127.0.0.1", PORT_LO);
+	ask(&m, 10, sock(AF_INET, SOCK_STREAM, 0), &res);
+	check_drop(&res, -EBADMSG);
+	C_STREQ(res.audit.request, "malformed request");
+	C_EQ(res.audit.error, EBADMSG);
+	C_STREQ(res.audit.rule, "");
+	ask(&m, sizeof(m) - 1, sock(AF_INET, SOCK_STREAM, 0), &res);
+	check_drop(&res, -EBADMSG);
+	b = m;
+	b.hdr.reserved = 1;
+	ask(&b, sizeof(b), sock(AF_INET, SOCK_STREAM, 0), &res);
+	check_drop(&res, -EBADMSG);
+	b = m;
+	b.hdr.type = PH_MSG_REPLY;
+	ask(&b, sizeof(b), sock(AF_INET, SOCK_STREAM, 0), &res);
+	check_drop(&res, -EBADMSG);
+	b = m;
+	b.port = 0;
+	ask(&b, sizeof(b), sock(AF_INET, SOCK_STREAM, 0), &res);
+	check_drop(&res, -EBADMSG);
+	b = m;
+	b.backlog = 4097;
+	ask(&b, sizeof(b), sock(AF_INET, SOCK_STREAM, 0), &res);
+	check_drop(&res, -EBADMSG);
+	b = m;
+	b.family = AF_UNIX;
+	ask(&b, sizeof(b), sock(AF_INET, SOCK_STREAM, 0), &res);
+	check_drop(&res, -EBADMSG);
+	/* Over PH_MSG_MAX, and 0 bytes. */
+	memset(big, 0, sizeof(big));
+	memcpy(big, &m, sizeof(m));
+	((struct ph_hdr *)(void *)big)->len = sizeof(big);
+	ask(big, sizeof(big), sock(AF_INET, SOCK_STREAM, 0), &res);
+	check_drop(&res, -EBADMSG);
+	ask(big, 0, -1, &res);
+	check_drop(&res, -EBADMSG);
+	/* An open with a bad kind, protocol 255, or a bad interface. */
+	o = mk_open(PH_OPEN_RAW4, 255, NULL);
+	ask(&o, sizeof(o), -1, &res);
+	check_drop(&res, -EBADMSG);
+	o = mk_open(6, 1, NULL);
+	ask(&o, sizeof(o), -1, &res);
+	check_drop(&res, -EBADMSG);
+	o = mk_open(PH_OPEN_PACKET, 0, "..");
+	ask(&o, sizeof(o), -1, &res);
+	check_drop(&res, -EBADMSG);
+	end();
+}
+
+/* S40: exactly one fd with a bind, none with an open. */
+static void
+test_s40_fd_where_none_belongs(void)
+{
+	struct ph_msg_bind	m;
+	struct ph_msg_open	o;
+	struct res		res;
+	int			p[2];
+
+	begin("test_s40_fd_where_none_belongs");
+	m = mk_bind(AF_INET, "127.0.0.1", PORT_LO);
+	ask(&m, sizeof(m), -1, &res);
+	check_drop(&res, -EBADMSG);
+	C_STREQ(res.audit.request, "malformed request");
+	o = mk_open(PH_OPEN_RAW4, IPPROTO_ICMP, NULL);
+	ask(&o, sizeof(o), sock(AF_INET, SOCK_DGRAM, 0),
+	    &res);
+	check_drop(&res, -EBADMSG);
+	if (pipe2(p, O_CLOEXEC) == -1)
+		abort();
+	o = mk_open(PH_OPEN_PACKET, 0, "lo");
+	ask(&o, sizeof(o), p[1], &res);
+	check_drop(&res, -EBADMSG);
+	close(p[0]);
+	end();
+}
+
+/* S75: another version is answered (not dropped), the fd closed. */
+static void
+test_s75_version_answered(void)
+{
+	static const char	why[] = "protocol version not supported";
+	struct ph_msg_bind	m;
+	struct res		res;
+	unsigned char		odd[100];
+
+	begin("test_s75_version_answered");
+	m = mk_bind(AF_INET, "127.0.0.1", PORT_LO);
+	m.hdr.version = 2;
+	ask(&m, sizeof(m), sock(AF_INET, SOCK_STREAM, 0), &res);
+	/* The id is echoed: the decoder hands it back with the error. */
+	check_answer(&res, m.hdr.id, EPROTONOSUPPORT, why);
+	C_EQ(res.out, -1);
+	C_STREQ(res.audit.request, "unsupported protocol version");
+	C_STREQ(res.audit.rule, "");
+	/* Without an fd, as an open, for uid (uid_t)-1: the same answer. */
+	m.hdr.version = 0;
+	m.hdr.type = PH_MSG_OPEN;
+	m.hdr.id = next_id++;
+	{
+		struct ph_requester	bad = ME;
+
+		bad.uid = (uid_t)-1;
+		ask_as(&bad, 0, &m, sizeof(m), -1, &res);
+	}
+	check_answer(&res, m.hdr.id, EPROTONOSUPPORT, why);
+	/* Any size from 16 to 256 that len states exactly. */
+	memset(odd, 0xee, sizeof(odd));
+	ph__hdr_init((struct ph_hdr *)(void *)odd, 77, sizeof(odd), 0x4242);
+	((struct ph_hdr *)(void *)odd)->version = 9;
+	ask(odd, sizeof(odd), -1, &res);
+	check_answer(&res, 0x4242, EPROTONOSUPPORT, why);
+	/* But not one whose len is wrong: dropped. */
+	ask(odd, sizeof(odd) - 1, -1, &res);
+	check_drop(&res, -EBADMSG);
+	end();
+}
+
+/* S37: an unknown requester is dropped, after decoding. */
+static void
+test_s37_unknown_uid_dropped(void)
+{
+	struct ph_requester	bad = ME;
+	struct ph_msg_bind	m;
+	struct ph_msg_open	o;
+	struct res		res;
+
+	begin("test_s37_unknown_uid_dropped");
+	bad.uid = (uid_t)-1;
+	m = mk_bind(AF_INET, "127.0.0.1", PORT_LO);
+	ask_as(&bad, 0, &m, sizeof(m), sock(AF_INET, SOCK_STREAM, 0), &res);
+	check_drop(&res, -EPROTO);
+	/* XXX issue 9: the audit record of this drop is empty (error 0). */
+	C_STREQ(res.audit.request, "");
+	C_EQ(res.audit.error, 0);
+	bad = ME;
+	bad.gid = (gid_t)-1;
+	o = mk_open(PH_OPEN_RAW4, IPPROTO_ICMP, NULL);
+	ask_as(&bad, 0, &o, sizeof(o), -1, &res);
+	check_drop(&res, -EPROTO);
+	/* A malformed message from it is -EBADMSG: decoding comes first. */
+	ask_as(&bad, 0, &o, sizeof(o) - 4, -1, &res);
+	check_drop(&res, -EBADMSG);
+	end();
+}
+
+/*
+ * S76 in the unit test: every single-bit flip of a valid bind and open
+ * request, each with and without a fresh socket: never a crash, the fd
+ * always consumed, and an answer or a drop with the documented codes.
+ */
+static void
+test_s76_bit_flips(void)
+{
+	struct ph_msg_bind	m;
+	struct ph_msg_open	o;
+	unsigned char		buf[48];
+	struct ph_requester	other = ME;
+	struct res		res;
+	size_t			bit;
+	int			bad = 0, n = 0, withfd, which;
+
+	begin("test_s76_bit_flips");
+	other.uid = OTHER_UID;		/* in no rule: nothing is granted */
+	for (which = 0; which < 2; which++)
+		for (bit = 0; bit < 48 * 8; bit++)
+			for (withfd = 0; withfd < 2; withfd++) {
+				if (which == 0) {
+					m = mk_bind(AF_INET, "127.0.0.1",
+					    PORT_LO);
+					memcpy(buf, &m, sizeof(m));
+				} else {
+					o = mk_open(PH_OPEN_RAW4, 17, NULL);
+					memcpy(buf, &o, sizeof(o));
+				}
+				buf[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+				ask_as(&other, 0, buf, sizeof(buf), withfd ?
+				    sock(AF_INET, SOCK_STREAM, 0) : -1, &res);
+				n++;
+				if (!res.fd_closed || res.out >= 0 ||
+				    res.audit.granted)
+					bad++;
+				else if (res.r == 0 && (res.reply.error == 0 ||
+				    res.reply.error != res.audit.error))
+					bad++;
+				else if (res.r != 0 && res.r != -EBADMSG)
+					bad++;
+			}
+	C_EQ(n, 2 * 48 * 8 * 2);
+	C_EQ(bad, 0);
+	end();
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+setup(void)
+{
+	char		text[2048], err[256];
+	unsigned	u;
+	int		fd, r;
+
+	ME.uid = getuid();
+	ME.gid = getgid();
+	u = (unsigned)ME.uid;
+	(void)snprintf(text, sizeof(text),
+	    "allow user %u tcp:127.0.0.1:%u-%u\n"		/* 1 */
+	    "allow user %u udp:127.0.0.1:%u-%u\n"		/* 2 */
+	    "allow user %u tcp:[::1]:%u-%u\n"			/* 3 */
+	    "allow user %u udp:[::1]:%u-%u\n"			/* 4 */
+	    "allow user %u tcp:[::]:%u\n"			/* 5 */
+	    "allow user %u tcp:0.0.0.0:%u\n"			/* 6 */
+	    "allow user %u tcp:[::]:%u\n"			/* 7 */
+	    "allow user %u raw:icmp packet:lo packet:phnosuch0\n", /* 8 */
+	    u, PORT_LO, PORT_HI, u, PORT_LO, PORT_HI, u, PORT_LO, PORT_HI,
+	    u, PORT_LO, PORT_HI, u, PORT_V6ANY, u, PORT_BOTHANY,
+	    u, PORT_BOTHANY, u);
+	if ((r = ph_policy_parse(text, strlen(text), POLICY_NAME, NULL, &P,
+	    err, sizeof(err))) < 0) {
+		printf("# %s\n", err);
+		tap_skip_all("cannot parse the test policy");
+	}
+	(void)snprintf(rule_tcp4, sizeof(rule_tcp4), POLICY_NAME ":1: allow "
+	    "user %u tcp:127.0.0.1:%u-%u", u, PORT_LO, PORT_HI);
+	(void)snprintf(rule_udp4, sizeof(rule_udp4), POLICY_NAME ":2: allow "
+	    "user %u udp:127.0.0.1:%u-%u", u, PORT_LO, PORT_HI);
+	(void)snprintf(rule_tcp6, sizeof(rule_tcp6), POLICY_NAME ":3: allow "
+	    "user %u tcp:[::1]:%u-%u", u, PORT_LO, PORT_HI);
+	(void)snprintf(rule_udp6, sizeof(rule_udp6), POLICY_NAME ":4: allow "
+	    "user %u udp:[::1]:%u-%u", u, PORT_LO, PORT_HI);
+	if ((fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP)) >=
+	    0) {
+		can_raw = 1;
+		close(fd);
+	}
+	if ((fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		tap_skip_all("no IPv6");
+	close(fd);
+}
+
+int
+main(void)
+{
+	int	before;
+
+	setup();
+	before = tap_fd_count();
+	test_s52_not_a_socket();
+	test_s52_unix_socket_refused();
+	test_s52_family_mismatch();
+	test_s52_bound_listening_connected();
+	test_s46_wrong_type_or_protocol();
+	test_s48_reuse_refused();
+	test_s54_denied_by_policy();
+	test_s50_v6_wildcard_needs_v4_wildcard();
+	test_s50_v6_wildcard_with_both_grants();
+	test_s50_v4mapped();
+	test_s49_caller_locked_filter();
+	test_s49_bind_in_use_then_same_socket_again();
+	test_s49_tcp_grant_filter_locked();
+	test_udp_grant();
+	test_s48_raced_option_refused();
+	test_s56_foreign_netns_open();
+	test_open_outcomes();
+	test_s71_malformed_dropped();
+	test_s40_fd_where_none_belongs();
+	test_s75_version_answered();
+	test_s37_unknown_uid_dropped();
+	test_s76_bit_flips();
+	tcase = "main";
+	C_EQ(tap_fd_count(), before);
+	ph_policy_free(P);
+	return tap_end();
+}
