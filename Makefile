@@ -1,6 +1,7 @@
 # Makefile - porthole.  GNU make; no configure step.  See config.mk for
 # the variables to override.  Targets: all check fuzz bench install
-# install-setuid install-caps uninstall clean dist demo demo-unix analyze.
+# install-setuid install-caps uninstall clean dist deb demo demo-unix
+# analyze.
 
 include config.mk
 
@@ -162,7 +163,7 @@ $(BUILD)/preload/lib-%.o: src/lib/%.c include/porthole.h src/lib/internal.h src/
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(CC) $(PRELOAD_CFLAGS) -c -o $@ $<
 
-$(BUILD)/preload/preload.o: src/preload/preload.c include/porthole.h src/lib/internal.h src/lib/grant.h $(BUILD)/paths.h
+$(BUILD)/preload/preload.o: src/preload/preload.c include/porthole.h src/lib/internal.h src/lib/grant.h src/cli/hint.h $(BUILD)/paths.h
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(CC) $(PRELOAD_CFLAGS) -c -o $@ $<
@@ -177,7 +178,7 @@ $(BUILD)/libporthole-preload.so: $(BUILD)/preload/preload.o $(BUILD)/preload/lib
 	    -Wl,--no-undefined -Wl,--gc-sections $(LDFLAGS_HARDEN) -pthread \
 	    $(LDFLAGS) -o $@ $(BUILD)/preload/preload.o $(BUILD)/preload/libpic.a
 
-$(BUILD)/cli/%.o: src/cli/%.c include/porthole.h src/cli/cli.h $(PRIV_HDRS)
+$(BUILD)/cli/%.o: src/cli/%.c include/porthole.h src/cli/cli.h src/cli/hint.h $(PRIV_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/helper -fPIE -c -o $@ $<
@@ -260,7 +261,7 @@ $(MUSL_DIR)/libporthole.a: $(MUSL_LIB_OBJS)
 	rm -f $@
 	$(Q)$(AR) rcs $@ $(MUSL_LIB_OBJS)
 
-$(MUSL_DIR)/cli/%.o: src/cli/%.c include/porthole.h src/cli/cli.h $(PRIV_HDRS)
+$(MUSL_DIR)/cli/%.o: src/cli/%.c include/porthole.h src/cli/cli.h src/cli/hint.h $(PRIV_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  MUSLCC  $@")
 	$(Q)$(PH_MUSL) $(MUSL_CFLAGS) -Isrc/helper -fPIE -c -o $@ $<
@@ -270,7 +271,7 @@ $(MUSL_DIR)/priv/%.o: src/helper/%.c $(PRIV_HDRS)
 	@$(if $(V),:,echo "  MUSLCC  $@")
 	$(Q)$(PH_MUSL) $(MUSL_CFLAGS) -Isrc/helper -fPIE -c -o $@ $<
 
-$(BUILD)/libporthole.pc: libporthole.pc.in config.mk
+$(BUILD)/libporthole.pc: libporthole.pc.in config.mk $(BUILD)/paths.h
 	@mkdir -p $(@D)
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
@@ -304,9 +305,8 @@ tests: all $(UNIT_BINS) $(HELPER_BINS) $(EXAMPLE_BINS)
 
 # The whole suite: unit tests, command tests, and (as root) tests with
 # other users; TAP, ending with "N passed, N failed, N skipped".
-# tests/setup.sh comes first: it may install musl-gcc, which a new make
-# then finds (MUSL_CC, config.mk), so that the programs tested are the
-# ones a build on this machine makes.
+# tests/setup.sh comes first: it installs what the tests need (never
+# what the build uses: that is the same whatever is installed).
 check:
 	@sh tests/setup.sh
 	@$(MAKE) --no-print-directory tests
@@ -354,21 +354,48 @@ analyze: $(BUILD)/paths.h all
 	        echo "$$b: calls NSS, locale or dlopen"; exit 1; fi; \
 	done
 
-SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
+MAN1	= man/porthole.1
+MAN3	= man/libporthole.3
 MAN5	= $(wildcard man/*.5)
 MAN8	= $(wildcard man/*.8)
+MANPAGES = $(MAN1) $(MAN3) $(MAN5) $(MAN8)
 
-$(BUILD)/systemd/%: systemd/%.in config.mk
+$(BUILD)/systemd/%: systemd/%.in config.mk $(BUILD)/paths.h
 	@mkdir -p $(@D)
 	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@RUNSTATEDIR@|$(RUNSTATEDIR)|g' \
 	    $< > $@
 
 UNITS = $(BUILD)/systemd/portholed.service $(BUILD)/systemd/portholed.socket
 
+# The man pages name the paths of a default build (PREFIX=/usr/local);
+# installed, they name this build's, as OpenSSH's fixpaths does.  Each
+# default path becomes a token first and each token its value second, so
+# that a value (LIBEXECDIR=/usr/local/libexec) is never matched again by
+# a shorter path (/usr/local/lib).
+MAN_PATHS = \
+	-e 's|/usr/local/etc|@SYSCONFDIR@|g' \
+	-e 's|/usr/local/libexec|@LIBEXECDIR@|g' \
+	-e 's|/usr/local/lib/systemd/system|@SYSTEMDUNITDIR@|g' \
+	-e 's|/usr/local/lib|@LIBDIR@|g' \
+	-e 's|/usr/local/sbin|@SBINDIR@|g' \
+	-e 's|/usr/local/bin|@BINDIR@|g' \
+	-e 's|/usr/local/include|@INCLUDEDIR@|g' \
+	-e 's|/usr/local/share/man|@MANDIR@|g' \
+	-e 's|/run/porthole|@RUNSTATEDIR@/porthole|g' \
+	-e 's|^The paths are those of a default build$$|The paths are those of this installation|' \
+	-e 's|^\(\.Pq Ev PREFIX Ns = Ns Pa \)/usr/local|\1@PREFIX@|' \
+	-e 's|^in a default build, and usually$$|in this installation; usually|' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+	-e 's|@SYSTEMDUNITDIR@|$(SYSTEMDUNITDIR)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	-e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@MANDIR@|$(MANDIR)|g' \
+	-e 's|@RUNSTATEDIR@|$(RUNSTATEDIR)|g' -e 's|@PREFIX@|$(PREFIX)|g'
+
 install: all $(UNITS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
 	    $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(INCLUDEDIR) \
 	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+	    $(DESTDIR)$(BASHCOMPDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/porthole $(DESTDIR)$(BINDIR)/porthole
@@ -385,10 +412,21 @@ install: all $(UNITS)
 	install -m 0644 include/porthole.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 0644 $(BUILD)/libporthole.pc $(DESTDIR)$(PKGCONFIGDIR)/
 	install -m 0644 $(UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
-	install -m 0644 man/porthole.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 0644 man/libporthole.3 $(DESTDIR)$(MANDIR)/man3/
-	$(if $(MAN5),install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
-	$(if $(MAN8),install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
+	install -m 0644 completion/porthole.bash $(DESTDIR)$(BASHCOMPDIR)/porthole
+	$(Q)for f in $(MANPAGES); do \
+	    d=$(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}; \
+	    echo "sed MAN_PATHS $$f > $$d"; \
+	    sed $(MAN_PATHS) $$f > $$d && chmod 0644 $$d || exit 1; \
+	done
+	@# The dynamic linker's cache knows a new library only after
+	@# ldconfig; say so after an install into the system (no DESTDIR,
+	@# not under a home or a temporary directory).
+	@case "$(DESTDIR):$(abspath $(LIBDIR))/" in \
+	:/home/*|:/root/*|:/tmp/*|:/var/tmp/*|$(if $(HOME),:$(abspath $(HOME))/*|):$(CURDIR)/*) ;; \
+	:*) echo "libporthole.so.$(SOVERSION) is now in $(LIBDIR): run" \
+	    "'ldconfig' as root so that programs find it (a directory" \
+	    "the linker does not search goes in /etc/ld.so.conf.d first)";; \
+	esac
 
 # The helper is installed 0755 and does nothing until one of these is
 # chosen (S16): setuid root, or file capabilities.  install-caps fails if
@@ -403,6 +441,8 @@ install-caps: install
 	setcap cap_net_bind_service,cap_net_admin,cap_net_raw+p \
 	    $(DESTDIR)$(LIBEXECDIR)/porthole-helper
 
+# Removes what install put there, and the directories of ours that it
+# leaves empty; never a policy (make install writes none).
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/porthole $(DESTDIR)$(LIBDIR)/libporthole.a \
 	    $(DESTDIR)$(SBINDIR)/portholed \
@@ -414,10 +454,12 @@ uninstall:
 	    $(DESTDIR)$(PKGCONFIGDIR)/libporthole.pc \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/portholed.service \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/portholed.socket \
-	    $(DESTDIR)$(MANDIR)/man1/porthole.1 \
-	    $(DESTDIR)$(MANDIR)/man3/libporthole.3 \
+	    $(DESTDIR)$(BASHCOMPDIR)/porthole \
+	    $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%) \
+	    $(MAN3:man/%=$(DESTDIR)$(MANDIR)/man3/%) \
 	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) \
 	    $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
+	@rmdir $(DESTDIR)$(LIBDIR)/porthole 2>/dev/null || true
 
 clean:
 	rm -rf build build-san
@@ -425,9 +467,32 @@ clean:
 dist:
 	git archive --prefix=porthole-$(VERSION)/ -o porthole-$(VERSION).tar.gz HEAD
 
+# Debian packages (debian/, debhelper): porthole, libporthole0 and
+# libporthole-dev, in $(BUILD)/deb/.  dpkg-buildpackage writes into the
+# tree it builds, so it builds a copy of this one (the files git tracks
+# or would add: uncommitted changes included, build trees not) under
+# $(BUILD)/deb, and the checkout stays as it was.  lintian, where it is
+# installed, must report no error and no warning.
+DEB_DIR	= $(BUILD)/deb
+DEB_SRC	= $(DEB_DIR)/porthole-$(VERSION)
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_SRC)
+	$(Q)if git rev-parse --show-toplevel >/dev/null 2>&1; then \
+	    git ls-files -z --cached --others --exclude-standard; \
+	else find . -path ./.git -prune -o -type f -print0; fi | \
+	    tar --null --ignore-failed-read -T - -cf - | tar -C $(DEB_SRC) -xf -
+	cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc
+	rm -rf $(DEB_SRC)
+	$(Q)if command -v lintian >/dev/null 2>&1; then \
+	    echo "lintian $(DEB_DIR)/porthole_$(VERSION)_*.changes"; \
+	    lintian --fail-on error,warning $(DEB_DIR)/porthole_$(VERSION)_*.changes; \
+	else echo "lintian is not installed: not checked"; fi
+	@ls $(DEB_DIR)/*.deb
+
 FORCE:
 .PHONY: all tests check bench demo demo-unix analyze install install-setuid install-caps \
-	uninstall clean dist FORCE
+	uninstall clean dist deb FORCE
 
 # --- the policy test, corpus replays and fuzzing (S76) -------------------
 # .SECONDEXPANSION applies to every rule after it: keep this block last.

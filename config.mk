@@ -2,7 +2,7 @@
 #   make PREFIX=/usr SYSCONFDIR=/etc RUNSTATEDIR=/run
 #   make check SAN=address,undefined
 #   make WERROR=1          (what CI does)
-#   make MUSL_CC=          (porthole and porthole-helper with $(CC), not musl)
+#   make MUSL_CC=musl-gcc  (porthole static against musl; off by default)
 
 VERSION		= 0.1.0
 SOVERSION	= 0
@@ -16,6 +16,8 @@ MANDIR		?= $(PREFIX)/share/man
 LIBEXECDIR	?= $(PREFIX)/libexec
 PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
 SYSCONFDIR	?= $(PREFIX)/etc
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
 RUNSTATEDIR	?= /run
 DESTDIR		?=
 
@@ -23,22 +25,22 @@ CC		?= cc
 AR		?= ar
 # MUSL_CC: a musl compiler for `porthole`, exec'd before the program by
 # every `porthole run` and `porthole exec`, which is then linked
-# statically against musl (static PIE), as skarnet's programs are.  Its
-# start-up is a large part of their cost: on a VM that traps CPUID,
-# glibc's takes ~350 us, a static musl program's ~60 us.  Default:
-# musl-gcc when it is on PATH, else empty, and always empty with SAN (no
-# static sanitizer runtime); `make MUSL_CC=` builds it with $(CC).  The
-# library, portholed, porthole-helper (privileged: glibc's
-# _FORTIFY_SOURCE stays), the preload shim (loaded into glibc programs)
-# and the tests are always built with $(CC).
+# statically against musl (static PIE), as skarnet's programs are.
+# Off unless asked for (`make MUSL_CC=musl-gcc`): the build must be the
+# same whatever happens to be installed, and musl changes what porthole
+# can do (below).  What it saves is machine-dependent: glibc's start-up
+# cost ~350 us against musl's ~60 us on a VM that traps CPUID, and only
+# a few percent on another (docs/PERFORMANCE.md).  Always empty with SAN
+# (no static sanitizer runtime).  The library, portholed,
+# porthole-helper (privileged: glibc's _FORTIFY_SOURCE stays), the
+# preload shim (loaded into glibc programs) and the tests are always
+# built with $(CC).
 # Note: musl has no NSS.  A musl-built porthole resolves user and group
 # names (listen -U/-G, connect -U, check -u, the names audit prints) from
 # /etc/passwd and /etc/group, and asks nscd for names not found there;
 # names that only an NSS module knows (LDAP, sssd, systemd's dynamic
 # users) are not found; listen and connect take numeric ids too.
-ifeq ($(origin MUSL_CC),undefined)
-MUSL_CC		:= $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc)
-endif
+MUSL_CC		?=
 # Where a compiler lacks the kernel's headers (Debian's musl-gcc), the
 # build links them from where this one finds them.
 KERNEL_HEADERS_CC ?= cc

@@ -30,10 +30,9 @@
 # preload: the authbind replacement) <= 0.5 x authbind, through the daemon
 # and through the helper.  program-exec-daemon/root (against root binding
 # directly) is context.  authbind is installed with apt-get when missing
-# (not with PH_NO_INSTALL=1).  `porthole` and `porthole-helper` are built
-# with MUSL_CC (config.mk: static musl) as given in the environment (`make
-# bench MUSL_CC=` for glibc), else with musl-gcc, installed (Debian
-# musl-tools) the same way when missing; the table says which.
+# (not with PH_NO_INSTALL=1).  `porthole` is built as `make` builds it:
+# with $(CC), or statically against musl when MUSL_CC is given (`make
+# bench MUSL_CC=musl-gcc`, config.mk); the table says which.
 # BENCH_BROKER=0 skips this part; as non-root it is skipped with a message.
 #
 # Before the broker part it measures connections per second through
@@ -155,28 +154,10 @@ broker() {
 		    apt-get install -y --no-install-recommends authbind; }
 		} >/dev/null 2>&1
 	fi
-	# `porthole` and `porthole-helper` static against musl (MUSL_CC,
-	# config.mk): MUSL_CC from the environment (`make bench MUSL_CC=`
-	# for the glibc build), else musl-gcc, installed (musl-tools) when
-	# missing.
-	if [ "${MUSL_CC+set}" = set ]; then
-		musl=$MUSL_CC
-	else
-		if ! command -v musl-gcc >/dev/null 2>&1 &&
-		    [ "${PH_NO_INSTALL:-0}" != 1 ] &&
-		    command -v apt-get >/dev/null 2>&1; then
-			echo "run.sh: installing musl-tools (apt-get) for a" \
-			    "static musl porthole"
-			{ DEBIAN_FRONTEND=noninteractive apt-get install -y \
-			    --no-install-recommends musl-tools ||
-			  { apt-get update && DEBIAN_FRONTEND=noninteractive \
-			    apt-get install -y --no-install-recommends \
-			    musl-tools; }
-			} >/dev/null 2>&1
-		fi
-		musl=
-		command -v musl-gcc >/dev/null 2>&1 && musl="musl-gcc"
-	fi
+	# `porthole` as `make` builds it: static against musl only when
+	# MUSL_CC is given (config.mk), which a setting in the environment
+	# or on make's command line is.
+	musl=${MUSL_CC:-}
 	id "$BUSER" >/dev/null 2>&1 ||
 	    useradd -M -s /usr/sbin/nologin "$BUSER" || return 0
 	T=$(mktemp -d "${TMPDIR:-/tmp}/ph-bench-broker.XXXXXX") || {

@@ -68,10 +68,8 @@ in_netns() {
 	echo "== a private network namespace: only lo, and ports below" \
 	    "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start) need privilege"
 
-	# The run directory is made here, 0755, for the broker to listen in.
-	# portholed would make it 0700 under its umask 077, which locks
-	# every user out of its socket (a porthole bug, being fixed).
-	mkdir -m 0755 "$T/run/porthole"
+	# portholed makes its run directory itself, root's and 0755 whatever
+	# its umask, so that every user can reach the socket in it.
 	"$T/prefix/sbin/portholed" -f --policy "$T/etc/porthole/policy" \
 	    --socket "$sock" 2> "$T/portholed.log" &
 	daemon_pid=$!

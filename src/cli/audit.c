@@ -886,7 +886,8 @@ cmd_audit(int argc, char **argv)
 	size_t		 i;
 	int		 c, json = 0, safe;
 
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	opterr = 0;		/* bad_option() says it, in one line */
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
@@ -894,8 +895,8 @@ cmd_audit(int argc, char **argv)
 		case 'h':
 			audit_help();
 			return 0;
-		default:
-			usage_error("bad option");
+		default:	/* '?' or ':' */
+			bad_option(c, argc, argv, opts);
 		}
 	}
 	if (argc - optind < 1)

@@ -33,9 +33,6 @@
 #include "cli.h"
 
 #define MAX_GROUPS	1024
-#define POLICY_MAX	(1024 * 1024)	/* what ph_policy_load() reads */
-#define PASSWD_FILE	"/etc/passwd"	/* as policy.c: never NSS (S55) */
-#define GROUP_FILE	"/etc/group"
 
 static void
 check_help(void)
@@ -52,51 +49,6 @@ check_help(void)
 	    "  -u, --user NAME    ask for NAME (root only; default: yourself)\n"
 	    "  -p, --policy FILE  the policy (default %s)\n"
 	    "  -h, --help         show this help\n", PH_POLICY_PATH);
-}
-
-/* 1 if a (16 bytes) is an IPv4-mapped IPv6 address, ::ffff:a.b.c.d. */
-static int
-is_v4mapped(const unsigned char *a)
-{
-	static const unsigned char	pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
-					    0, 0, 0xff, 0xff };
-
-	return memcmp(a, pfx, 12) == 0;
-}
-
-/* 1 if a (16 bytes) is the IPv6 wildcard, ::. */
-static int
-is_any6(const unsigned char *a)
-{
-	static const unsigned char	z[16];
-
-	return memcmp(a, z, 16) == 0;
-}
-
-/*
- * The bind the broker is asked for when a tcp or udp SPEC (or grant) is
- * used, in place: an IPv4-mapped IPv6 address is its IPv4 address (S50),
- * and no address at all is what `porthole run` binds, the IPv6 wildcard
- * (or, on a system without IPv6, only the IPv4 one: then check asks one
- * question more than the broker will).
- * Returns 1 if that bind is of the IPv6 wildcard, which the broker
- * allows only if the IPv4 wildcard of the port is granted too, whatever
- * IPV6_V6ONLY says: the caller holds the socket and can make it
- * dual-stack at any moment up to bind() (S50; priv.c check_bind()).
- */
-static int
-bind_question(struct ph_grant *q)
-{
-	if (q->kind != PH_GRANT_TCP && q->kind != PH_GRANT_UDP)
-		return 0;
-	if (q->family == 0)
-		q->family = AF_INET6;		/* addr is all zeros: [::] */
-	if (q->family == AF_INET6 && is_v4mapped(q->addr)) {
-		q->family = AF_INET;
-		memmove(q->addr, q->addr + 12, 4);
-		memset(q->addr + 4, 0, 12);
-	}
-	return q->family == AF_INET6 && is_any6(q->addr);
 }
 
 /* The IPv4 wildcard of the same kind and ports as g. */
@@ -123,12 +75,21 @@ ask(const struct ph_policy *pol, const struct ph_requester *who,
 	char		rule[256], rule4[256], want[64];
 	int		line = 0, line4 = 0, ok, ok4 = 1, wild;
 
-	wild = bind_question(&q);
-	ok = ph_policy_check(pol, who, &q, &line, rule, sizeof(rule));
+	/*
+	 * No address is what `porthole run` binds: the IPv6 wildcard (or,
+	 * on a system without IPv6, only the IPv4 one: then check asks one
+	 * question more than the broker will).  The rest is the broker's
+	 * own decision (S50, ph_policy_check_bind()).
+	 */
+	if ((q.kind == PH_GRANT_TCP || q.kind == PH_GRANT_UDP) && q.family == 0)
+		q.family = AF_INET6;		/* addr is all zeros: [::] */
+	wild = ph_bind_question(&q);
+	(void)ph_policy_check_bind(pol, who, &q, &line, rule, sizeof(rule),
+	    &line4, rule4, sizeof(rule4));
+	ok = line != 0;
 	if (wild) {
 		v4 = any4_of(&q);
-		ok4 = ph_policy_check(pol, who, &v4, &line4, rule4,
-		    sizeof(rule4));
+		ok4 = line4 != 0;
 	}
 	if (ok && ok4) {
 		(void)printf("allowed: %s by %s:%d: %s", sp->text, file, line,
@@ -166,106 +127,26 @@ struct lint {
 	size_t			 n, cap;
 };
 
-/* A word of a policy line, as policy.c's next_token(): 0 at the end or
- * at a comment. */
+/* The policy's grants, from the parsed policy itself.  -1 on ENOMEM. */
 static int
-lint_token(const char *s, size_t len, size_t *pos, const char **ret,
-    size_t *ret_len)
+lint_collect(struct lint *li, const struct ph_policy *pol)
 {
-	size_t	i = *pos, start;
+	struct ph_policy_grant	 pg;
+	struct lint_grant	*nv;
+	size_t			 i;
 
-	while (i < len && (s[i] == ' ' || s[i] == '\t'))
-		i++;
-	if (i == len || s[i] == '#') {
-		*pos = len;
-		return 0;
-	}
-	start = i;
-	while (i < len && s[i] != ' ' && s[i] != '\t')
-		i++;
-	*ret = s + start;
-	*ret_len = i - start;
-	*pos = i;
-	return 1;
-}
-
-/*
- * The subject's id, so that "alice" and "1001" are one subject; -1 if it
- * cannot be resolved (the file was parsed a moment ago, so it can).
- */
-static int
-lint_subject(const struct ph_names *names, int group, const char *t,
-    size_t tl, unsigned long *ret)
-{
-	char	name[64];
-	uid_t	uid;
-	gid_t	gid;
-
-	if (tl == 0 || tl >= sizeof(name))
-		return -1;
-	if (t[0] >= '0' && t[0] <= '9')
-		return ph__parse_uint(t, tl, 0, 0xffffffffUL, ret) < 0 ? -1 : 0;
-	memcpy(name, t, tl);
-	name[tl] = '\0';
-	if (group) {
-		if (ph_names_gid(names, name, &gid) < 0)
-			return -1;
-		*ret = (unsigned long)gid;
-	} else {
-		if (ph_names_uid(names, name, &uid) < 0)
-			return -1;
-		*ret = (unsigned long)uid;
-	}
-	return 0;
-}
-
-/*
- * Split a policy that has just parsed into its grants.  Returns 0, or -1
- * if a line does not read as a rule (the file changed) or on ENOMEM.
- */
-static int
-lint_collect(struct lint *li, const struct ph_names *names, const char *buf,
-    size_t len)
-{
-	struct lint_grant	*nv, lg;
-	const char		*s, *nl, *t;
-	size_t			 pos = 0, ll, tp, tl;
-	int			 line = 0;
-
-	while (pos < len) {
-		line++;
-		s = buf + pos;
-		nl = memchr(s, '\n', len - pos);
-		ll = nl ? (size_t)(nl - s) : len - pos;
-		pos += ll + (nl != NULL);
-		tp = 0;
-		if (!lint_token(s, ll, &tp, &t, &tl))
-			continue;		/* blank or comment */
-		memset(&lg, 0, sizeof(lg));
-		lg.line = line;
-		if (tl != 5 || memcmp(t, "allow", 5) != 0 ||
-		    !lint_token(s, ll, &tp, &t, &tl))
-			return -1;
-		if (tl == 5 && memcmp(t, "group", 5) == 0)
-			lg.group = 1;
-		else if (tl != 4 || memcmp(t, "user", 4) != 0)
-			return -1;
-		if (!lint_token(s, ll, &tp, &t, &tl) ||
-		    lint_subject(names, lg.group, t, tl, &lg.id) < 0)
-			return -1;
-		while (lint_token(s, ll, &tp, &t, &tl)) {
-			if (ph__grant_parse(t, tl, PH_GRANT_RANGE, &lg.g) < 0)
+	for (i = 0; ph_policy_grant_at(pol, i, &pg) == 0; i++) {
+		if (li->n == li->cap) {
+			li->cap = li->cap ? li->cap * 2 : 64;
+			if ((nv = reallocarray(li->v, li->cap, sizeof(*nv))) ==
+			    NULL)
 				return -1;
-			if (li->n == li->cap) {
-				li->cap = li->cap ? li->cap * 2 : 64;
-				nv = reallocarray(li->v, li->cap,
-				    sizeof(*nv));
-				if (nv == NULL)
-					return -1;
-				li->v = nv;
-			}
-			li->v[li->n++] = lg;
+			li->v = nv;
 		}
+		li->v[li->n].line = pg.line;
+		li->v[li->n].group = pg.group;
+		li->v[li->n].id = pg.id;
+		li->v[li->n++].g = *pg.g;
 	}
 	return 0;
 }
@@ -365,15 +246,15 @@ lint_report(const struct lint *li)
 			    g->g.kind != PH_GRANT_UDP) || g->g.family != AF_INET6)
 				continue;
 			(void)ph__grant_format(&g->g, gt, sizeof(gt));
-			if (is_v4mapped(g->g.addr)) {
-				fix = g->g;
-				(void)bind_question(&fix);
+			fix = g->g;
+			if (!ph_bind_question(&fix) && fix.family == AF_INET) {
 				(void)ph__grant_format(&fix, ft, sizeof(ft));
 				warnx_(0, "%s:%d: warning: %s grants nothing: "
 				    "an IPv4-mapped address is judged as the "
 				    "IPv4 address; write %s", li->file, g->line,
 				    gt, ft);
-			} else if (is_any6(g->g.addr) && !lint_has_any4(li, g)) {
+			} else if (fix.family == AF_INET6 &&
+			    ph_bind_question(&fix) && !lint_has_any4(li, g)) {
 				fix = any4_of(&g->g);
 				(void)ph__grant_format(&fix, ft, sizeof(ft));
 				fix.family = 0;
@@ -391,55 +272,18 @@ lint_report(const struct lint *li)
 
 /*
  * Warn about a policy that loaded: rules whose grants mean more or less
- * than they read.  The file is read again, as a plain file, and parsed
- * again so that the words scanned are those of a valid policy; if it
- * changed meanwhile, say so and exit 1.  Warnings go to stderr and do
- * not change the exit status.
+ * than they read.  Warnings go to stderr and do not change the exit
+ * status.
  */
 static void
 lint_policy(const char *path, const struct ph_policy *pol)
 {
-	struct ph_policy	*again = NULL;
-	struct ph_names		*names = NULL;
-	struct lint		 li = { .file = path };
-	struct stat		 st;
-	char			*buf = NULL, err[512];
-	size_t			 len = 0;
-	ssize_t			 n;
-	int			 fd = -1, changed = 1;
+	struct lint	li = { .file = path };
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-	    O_NONBLOCK)) == -1 || fstat(fd, &st) == -1 ||
-	    !S_ISREG(st.st_mode) || st.st_size > POLICY_MAX ||
-	    (buf = malloc((size_t)st.st_size + 1)) == NULL)
-		goto out;
-	/* One byte more than the size, to see a file that grew. */
-	while (len <= (size_t)st.st_size) {
-		n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len != (size_t)st.st_size ||
-	    ph_names_load(PASSWD_FILE, GROUP_FILE, &names) < 0 ||
-	    ph_policy_parse(buf, len, path, names, &again, err,
-	    sizeof(err)) < 0 ||
-	    ph_policy_nrules(again) != ph_policy_nrules(pol) ||
-	    lint_collect(&li, names, buf, len) < 0)
-		goto out;
-	changed = 0;
+	if (lint_collect(&li, pol) < 0)
+		die(1, ENOMEM, "%s: warnings", path);
 	lint_report(&li);
- out:
-	ph_fd_close(&fd);
 	free(li.v);
-	free(buf);
-	ph_policy_free(again);
-	ph_names_free(names);
-	if (changed)
-		die(1, 0, "%s: changed while it was checked, or cannot be "
-		    "read again; check it again", path);
 }
 
 int
@@ -462,7 +306,8 @@ cmd_check(int argc, char **argv)
 
 	memset(&who, 0, sizeof(who));	/* foreign_netns 0: our own netns */
 
-	while ((c = getopt_long(argc, argv, "+u:p:h", opts, NULL)) != -1) {
+	opterr = 0;		/* bad_option() says it, in one line */
+	while ((c = getopt_long(argc, argv, "+:u:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'u':
 			user = optarg;
@@ -473,15 +318,22 @@ cmd_check(int argc, char **argv)
 		case 'h':
 			check_help();
 			return 0;
-		default:
-			usage_error("bad option");
+		default:	/* '?' or ':' */
+			bad_option(c, argc, argv, opts);
 		}
 	}
 	if (optind == argc && file == NULL)
-		usage_error("no SPEC (or --policy FILE to validate a file)");
-	for (i = optind; i < argc; i++)
+		usage_error("no SPEC given (or --policy FILE to validate a "
+		    "file)");
+	for (i = optind; i < argc; i++) {
+		/* getopt stops at the first SPEC: an option after it.  (The
+		 * first may begin with '-' only after "--": not an option.) */
+		if (i > optind && argv[i][0] == '-' && argv[i][1] != '\0')
+			usage_error("'%s' after a SPEC: options come before "
+			    "SPECs", argv[i]);
 		if (spec_parse(argv[i], &sp, &why) < 0)
 			usage_error("'%s': %s", argv[i], why);
+	}
 	if (file != NULL && file[0] != '/')
 		usage_error("--policy takes an absolute path");
 	if ((r = ph_policy_load(file ? file : PH_POLICY_PATH, &pol, err,

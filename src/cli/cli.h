@@ -25,9 +25,18 @@ noreturn void	die(int status, int err, const char *fmt, ...)
 /* The same without exiting. */
 void		warnx_(int err, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
-/* Print "cli_name: msg" and a hint to use --help; exit 2. */
+/* Print "cli_name: msg; see 'cli_name --help'" (one line); exit 2. */
 noreturn void	usage_error(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
+/* getopt_long() returned c, '?' or ':': name the option; exit 2.  Every
+ * subcommand sets opterr = 0 and starts its optstring with ':' (after
+ * any '+'). */
+struct option;
+noreturn void	bad_option(int c, int argc, char **argv,
+		    const struct option *longopts);
+/* Where execvp() would find `name`: 0 and the path in buf, or -errno
+ * (-ENOENT, -EACCES, -ENAMETOOLONG).  A name with '/' is copied as is. */
+int		find_program(const char *name, char *buf, size_t len);
 
 int	cmd_mkpath(int argc, char **argv);
 int	cmd_run(int argc, char **argv);

@@ -264,6 +264,31 @@ halfclose_stdout(void)
 }
 
 /*
+ * The connection ended and the server sent nothing: tell it from a
+ * server that has simply answered with nothing.  A server that refuses a
+ * peer (porthole listen with -U/-G, or over its -c/-C limits) accepts and
+ * closes at once, before reading a byte (S31), and the client cannot be
+ * told more than that: the kernel shows it as EOF, or as ECONNRESET when
+ * what we sent was still unread (unix(7)).  So the hang-up is a failure
+ * when the server also left what we sent unread (ECONNRESET) or
+ * undelivered (EPIPE), or hung up before we had sent anything while our
+ * input had not ended.  With nothing to send at all (stdin at EOF at
+ * once) a refusal and a silent answer look the same, and that is a
+ * success (porthole(1), connect).
+ */
+static noreturn void
+die_hung_up(const char *target)
+{
+	const char	*name = user_name(geteuid());
+
+	/* geteuid(): what SO_PEERCRED showed the server. */
+	die(1, 0, "'%s' closed the connection without a reply: the server "
+	    "may not allow uid %lu%s%s%s, or be busy; its log says which",
+	    target, (unsigned long)geteuid(),
+	    name[0] ? " (" : "", name, name[0] ? ")" : "");
+}
+
+/*
  * Relay stdin -> sock and sock -> stdout with poll(), at most RELAY_BUF
  * bytes in flight each way.  The socket is used with MSG_DONTWAIT, so it
  * never blocks; standard input is read only when poll() says so (a read
@@ -277,6 +302,8 @@ halfclose_stdout(void)
  * shut down for writing, the half-close) or the server can no longer
  * read (it closed: POLLHUP or EPIPE).  Standard input not yet sent when
  * the server closes is dropped, as when the reader of a pipe exits.
+ * A server that hangs up without a reply and without taking our input
+ * ends the command with status 1 (die_hung_up()).
  * Borrows sock.  Returns the exit status.
  */
 static int
@@ -288,6 +315,7 @@ relay(int sock, const char *target)
 	size_t			chunk_max = RELAY_BUF, n;
 	ssize_t			r;
 	int			wr_shut = 0, out_closed = 0, peer_gone = 0;
+	int			got = 0, sent = 0, lost = 0;
 
 	if (fstat(STDOUT_FILENO, &st) == 0 &&
 	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
@@ -354,12 +382,13 @@ relay(int sock, const char *target)
 			if (r > 0) {
 				out.off = 0;
 				out.len = (size_t)r;
+				got = 1;
 			} else if (r == 0)
 				out.eof = 1;
 			else if (errno == ECONNRESET) {
 				/* Closed with our data unread (unix(7)). */
 				out.eof = 1;
-				peer_gone = 1;
+				peer_gone = lost = 1;
 			} else if (errno != EINTR && errno != EAGAIN)
 				die(1, errno, "cannot read from '%s'", target);
 		} else if ((pfd[1].revents & (POLLHUP | POLLERR)) && out.eof)
@@ -373,13 +402,16 @@ relay(int sock, const char *target)
 			if (r >= 0) {
 				in.off += (size_t)r;
 				in.len -= (size_t)r;
+				sent |= r > 0;
 			} else if (errno == EPIPE || errno == ECONNRESET)
 				peer_gone = 1;
 			else if (errno != EINTR && errno != EAGAIN)
 				die(1, errno, "cannot write to '%s'", target);
 		}
-		if (peer_gone)
+		if (peer_gone && in.len > 0) {
 			in.len = 0;	/* no one will read it */
+			lost = 1;
+		}
 
 		if (pfd[2].revents != 0 && out.len > 0) {
 			n = out.len < chunk_max ? out.len : chunk_max;
@@ -392,6 +424,9 @@ relay(int sock, const char *target)
 				die(1, errno, "cannot write standard output");
 		}
 	}
+	/* No reply, and the server did not take what we had for it. */
+	if (!got && peer_gone && (lost || (!sent && !in.eof)))
+		die_hung_up(target);
 	return 0;
 }
 
@@ -424,7 +459,8 @@ cmd_connect(int argc, char **argv)
 	}
 	nargs = i;
 
-	while ((c = getopt_long(nargs, argv, "U:h", opts, NULL)) != -1) {
+	opterr = 0;		/* bad_option() says it, in one line */
+	while ((c = getopt_long(nargs, argv, ":U:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'U':
 			if (servers == NULL && (r = ph_allow_new(&servers)) < 0)
@@ -435,8 +471,8 @@ cmd_connect(int argc, char **argv)
 			ph_allow_free(servers);
 			connect_help();
 			return 0;
-		default:
-			usage_error("bad option");
+		default:	/* '?' or ':' */
+			bad_option(c, nargs, argv, opts);
 		}
 	}
 	if (nargs - optind < 1)

@@ -158,50 +158,6 @@ secure_mode(int fd, const struct stat *st)
 	return why;
 }
 
-/* Where execvp() would find `name`: a path into buf, or -errno. */
-static int
-find_program(const char *name, char *buf, size_t len)
-{
-	const char	*path = getenv("PATH"), *p, *e;
-	int		 err = -ENOENT;
-	size_t		 n;
-
-	if (name[0] == '\0')
-		return -ENOENT;
-	if (strchr(name, '/') != NULL) {
-		if (strlen(name) >= len)
-			return -ENAMETOOLONG;
-		memcpy(buf, name, strlen(name) + 1);
-		return 0;
-	}
-	if (path == NULL)
-		path = "/bin:/usr/bin";		/* glibc's execvp() default */
-	for (p = path;; p = e + 1) {
-		struct stat	st;
-
-		if ((e = strchr(p, ':')) == NULL)
-			e = p + strlen(p);
-		n = (size_t)(e - p);
-		if (n == 0)
-			n = 1, p = ".";		/* an empty entry is "." */
-		if (n + 1 + strlen(name) < len) {
-			memcpy(buf, p, n);
-			buf[n] = '/';
-			memcpy(buf + n + 1, name, strlen(name) + 1);
-			/* Path-based on purpose: this is execvp()'s search,
-			 * and execve() decides anyway; nothing rests on it. */
-			if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
-				if (access(buf, X_OK) == 0)
-					return 0;
-				err = -EACCES;	/* execvp() goes on too */
-			}
-		}
-		if (*e == '\0')
-			break;
-	}
-	return err;
-}
-
 /*
  * Follow PROGRAM as the kernel will: "#!" to its interpreter, then the
  * ELF.  Dies with the reason when the preload cannot work.  Returns 1
@@ -313,7 +269,8 @@ cmd_exec(int argc, char **argv)
 	char		 path[PATH_MAX], *val = NULL;
 	int		 c, noinherit = 0, viaenv, r;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	opterr = 0;		/* bad_option() says it, in one line */
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			noinherit = 1;
@@ -321,8 +278,8 @@ cmd_exec(int argc, char **argv)
 		case 'h':
 			exec_help();
 			return 0;
-		default:
-			usage_error("bad option");
+		default:	/* '?' or ':' */
+			bad_option(c, argc, argv, opts);
 		}
 	}
 	if (optind >= argc)

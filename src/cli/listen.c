@@ -14,7 +14,8 @@
  * listener: the server never reads from or writes to a connection.
  *
  * Exit: 0 after SIGTERM, SIGINT or SIGHUP (socket, lock and private
- * directory removed), 1 on failure, 2 on a usage error.
+ * directory removed), 1 on failure, 2 on a usage error, and at start 126
+ * or 127 when PROGRAM cannot be run or is not found (as env(1)).
  */
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -140,7 +141,8 @@ listen_help(void)
 	    "directory, and exit 0.  Log lines are limited to %d a second.\n"
 	    "\n"
 	    "Exit status: 0 after a stop signal, 1 on failure (\"already\n"
-	    "running\", an unsafe directory, ...), 2 on a usage error.\n",
+	    "running\", an unsafe directory, ...), 2 on a usage error; at\n"
+	    "start, 126 if PROGRAM cannot be run, 127 if it is not found.\n",
 	    DEF_MAXCONN, DEF_MAXPERUID, DEF_LIFETIME, KILL_GRACE_MS / 1000,
 	    LOG_PER_SEC);
 }
@@ -314,11 +316,14 @@ explain_dir(const char *path)
 		r = stat(dir, &st) == 0 ? 0 : -errno;
 	if (r == 0 || stat(dir, &st) == -1)
 		return 0;
-	if (r == -EPERM)
+	/* -EPERM and -EACCES are also what open(2) says when the path
+	 * cannot be searched: explain them only when the stat says so. */
+	if (r == -EPERM && st.st_uid != 0 && st.st_uid != geteuid())
 		warnx_(0, "directory '%s' is owned by uid %lu, not by you "
 		    "(uid %lu) or root: its owner could replace the socket",
 		    dir, (unsigned long)st.st_uid, (unsigned long)geteuid());
-	else if (r == -EACCES)
+	else if (r == -EACCES && (st.st_mode & (S_IWGRP | S_IWOTH)) &&
+	    !(st.st_mode & S_ISVTX))
 		warnx_(0, "directory '%s' (mode %04o) is writable by other "
 		    "users and not sticky: they could replace the socket", dir,
 		    (unsigned)(st.st_mode & 07777));
@@ -327,6 +332,32 @@ explain_dir(const char *path)
 	else
 		return 0;
 	return 1;
+}
+
+/*
+ * PROGRAM runs for each connection, long after start: one that cannot
+ * run would show only as connections closed at once.  Look for it now
+ * as execvpe() will (with the same PATH: ours does not change), and end
+ * as run and exec do: 127 not found, 126 cannot be run.  A check of the
+ * moment, by path: at each connection the exec decides (child_exec()).
+ */
+static void
+check_program(const char *name)
+{
+	char		path[PATH_MAX];
+	struct stat	st;
+	int		r;
+
+	r = find_program(name, path, sizeof(path));
+	if (r == 0 && stat(path, &st) == -1)
+		r = -errno;
+	else if (r == 0 && !S_ISREG(st.st_mode))
+		r = -EACCES;		/* what execve(2) says of a directory */
+	else if (r == 0 && access(path, X_OK) == -1)
+		r = -errno;
+	if (r < 0)
+		die(r == -ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, r,
+		    "cannot run '%s'", name);
 }
 
 /* Free everything; remove what we made on disk.  Returns 0 or -errno. */
@@ -979,7 +1010,8 @@ cmd_listen(int argc, char **argv)
 	if ((r = ph_allow_new(&s.allow)) < 0)
 		die(1, r, "allow-list");
 
-	while ((c = getopt_long(argc, argv, "+p:a:m:U:G:c:C:t:h", opts,
+	opterr = 0;		/* bad_option() says it, in one line */
+	while ((c = getopt_long(argc, argv, "+:p:a:m:U:G:c:C:t:h", opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -1023,8 +1055,8 @@ cmd_listen(int argc, char **argv)
 			listen_help();
 			ph_allow_free(s.allow);
 			return 0;
-		default:
-			usage_error("bad option");
+		default:	/* '?' or ':' */
+			bad_option(c, argc, argv, opts);
 		}
 	}
 	if (optind >= argc)
@@ -1035,6 +1067,8 @@ cmd_listen(int argc, char **argv)
 	if (aname != NULL && mode_set)
 		usage_error("-m has no meaning with -a: an abstract socket has "
 		    "no file and no permissions");
+	/* Before anything exists on disk: nothing to clean up. */
+	check_program(s.argv[0]);
 	/* Default: our own uid only (ph_listen_abstract needs a list). */
 	if (!listed && (r = ph_allow_uid(s.allow, geteuid())) < 0)
 		die(1, r, "allow-list");

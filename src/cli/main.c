@@ -100,5 +100,7 @@ main(int argc, char **argv)
 		cli_name = name;
 		return cmds[i].fn(argc - 1, argv + 1);
 	}
+	if (argv[1][0] == '-')
+		usage_error("unknown option '%s'", argv[1]);
 	usage_error("unknown command '%s'", argv[1]);
 }

@@ -36,48 +36,61 @@ mkpath_help(void)
 	    "  -h, --help       show this help\n");
 }
 
-/* Why `path` is not a safe base, in words, for an error message. */
-static void
+/*
+ * Why `path` is not a safe base, in words, on stderr.  Returns 1 when it
+ * is unsafe and that was said; 0 when it is safe; otherwise the negative
+ * errno that kept it from being checked, unsaid, for the caller to
+ * report.  -EPERM and -EACCES also come from open(2) when the path
+ * cannot be searched, so they are taken as unsafe only when lstat()
+ * agrees: a base that is merely not ours to write, like /etc, is not
+ * called unsafe (mkdir's EACCES is then the caller's to report).
+ */
+static int
 explain_base(const char *label, const char *path, int flags)
 {
 	struct stat	st;
-	int		r;
+	int		r, known;
 
 	r = ph_dir_check_path(path, flags);
 	if (r == 0)
-		return;
+		return 0;
+	known = lstat(path, &st) == 0;
 	switch (r) {
 	case -ELOOP:
 		warnx_(0, "%s '%s' is a symbolic link; give the real "
 		    "directory", label, path);
-		break;
+		return 1;
 	case -ENOTDIR:
 		warnx_(0, "%s '%s' is not a directory", label, path);
-		break;
+		return 1;
 	case -EPERM:
-		if (lstat(path, &st) == 0)
-			warnx_(0, "%s '%s' is owned by uid %lu, not by you "
-			    "(uid %lu)%s", label, path,
-			    (unsigned long)st.st_uid, (unsigned long)geteuid(),
-			    flags & PH_DIR_PRIVATE ? "" : " or root");
-		else
-			warnx_(0, "%s '%s' is not yours", label, path);
-		break;
+		if (!known || st.st_uid == geteuid() || (st.st_uid == 0 &&
+		    !(flags & PH_DIR_PRIVATE)))
+			return r;
+		warnx_(0, "%s '%s' is owned by uid %lu, not by you "
+		    "(uid %lu)%s", label, path, (unsigned long)st.st_uid,
+		    (unsigned long)geteuid(),
+		    flags & PH_DIR_PRIVATE ? "" : " or root");
+		return 1;
 	case -EACCES:
-		if (lstat(path, &st) == 0 && (flags & PH_DIR_PRIVATE))
+		if (known && (flags & PH_DIR_PRIVATE) &&
+		    (st.st_mode & 07777) != 0700) {
 			warnx_(0, "%s '%s' has mode %04o, not 0700", label,
 			    path, (unsigned)(st.st_mode & 07777));
-		else if (lstat(path, &st) == 0)
+			return 1;
+		}
+		if (known && !(flags & PH_DIR_PRIVATE) &&
+		    (st.st_mode & (S_IWGRP | S_IWOTH)) &&
+		    !(st.st_mode & S_ISVTX)) {
 			warnx_(0, "%s '%s' (mode %04o) is writable by other "
 			    "users and not sticky: they could replace the "
 			    "socket", label, path,
 			    (unsigned)(st.st_mode & 07777));
-		else
-			warnx_(0, "%s '%s' is writable by others", label, path);
-		break;
+			return 1;
+		}
+		return r;
 	default:
-		warnx_(r, "%s '%s'", label, path);
-		break;
+		return r;
 	}
 }
 
@@ -86,17 +99,19 @@ static void
 explain_defaults(void)
 {
 	const char	*x = getenv("XDG_RUNTIME_DIR"), *t = getenv("TMPDIR");
+	int		 r;
 
 	if (x == NULL || x[0] != '/')
 		warnx_(0, "XDG_RUNTIME_DIR is %s", x ? "not absolute" :
 		    "not set");
-	else
-		explain_base("XDG_RUNTIME_DIR", x, PH_DIR_PRIVATE);
+	else if ((r = explain_base("XDG_RUNTIME_DIR", x, PH_DIR_PRIVATE)) < 0)
+		warnx_(r, "XDG_RUNTIME_DIR '%s'", x);
 	if (t == NULL || t[0] != '/')
 		warnx_(0, "TMPDIR is %s", t ? "not absolute" : "not set");
-	else
-		explain_base("TMPDIR", t, 0);
-	explain_base("base directory", "/tmp", 0);
+	else if ((r = explain_base("TMPDIR", t, 0)) < 0)
+		warnx_(r, "TMPDIR '%s'", t);
+	if ((r = explain_base("base directory", "/tmp", 0)) < 0)
+		warnx_(r, "base directory '/tmp'");
 }
 
 int
@@ -112,7 +127,8 @@ cmd_mkpath(int argc, char **argv)
 	const char		*base = NULL, *name = NULL;
 	int			 c, flags = 0, r;
 
-	while ((c = getopt_long(argc, argv, "+d:ph", opts, NULL)) != -1) {
+	opterr = 0;		/* bad_option() says it, in one line */
+	while ((c = getopt_long(argc, argv, "+:d:ph", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			base = optarg;
@@ -123,8 +139,8 @@ cmd_mkpath(int argc, char **argv)
 		case 'h':
 			mkpath_help();
 			return 0;
-		default:
-			usage_error("bad option");
+		default:	/* '?' or ':' */
+			bad_option(c, argc, argv, opts);
 		}
 	}
 	if (argc - optind > 1)
@@ -145,12 +161,12 @@ cmd_mkpath(int argc, char **argv)
 		    flags & PH_PATH_PORTABLE ? PH_SOCKPATH_PORTABLE_MAX :
 		    (unsigned)PH_SOCKPATH_MAX,
 		    flags & PH_PATH_PORTABLE ? " with --portable" : "");
+	/* Unsafe, or only EACCES from mkdir (--dir /etc)?  Say which. */
 	if (r < 0 && base != NULL && (r == -ELOOP || r == -ENOTDIR ||
-	    r == -EPERM || r == -EACCES)) {
-		explain_base("base directory", base, 0);
+	    r == -EPERM || r == -EACCES) &&
+	    explain_base("base directory", base, 0) == 1)
 		die(1, 0, "refusing an unsafe base directory; use one that "
 		    "only you or root can write (mode 0700 or sticky)");
-	}
 	if (r == -ENOENT && base == NULL) {
 		explain_defaults();
 		die(1, 0, "no safe base directory; give one with --dir");

@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include "porthole.h"
 #include "paths.h"
 #include "cli.h"
+#include "hint.h"
 
 #define MAX_SPECS	64
 
@@ -50,17 +50,15 @@ run_help(void)
 	    "127 if it is not found, else PROGRAM's.\n");
 }
 
-/* A denial, in words that say what to change and where. */
+/* A denial, in words that say what to change and where (hint.h). */
 static noreturn void
 die_denied(const struct spec *sp, const char *reason)
 {
-	struct passwd	*pw = getpwuid(getuid());
+	char	hint[768];
 
-	die(EXIT_CANNOT, 0, "%s: %s; to allow it, add a line such as "
-	    "'allow user %s %s' to %s (then 'systemctl reload portholed' or "
-	    "kill -HUP portholed)", sp->text, reason && reason[0] ? reason :
-	    "denied by the porthole policy", pw ? pw->pw_name : "NAME",
-	    sp->text, PH_POLICY_PATH);
+	hint_denied(hint, sizeof(hint), sp->text, reason, &sp->g, getuid(),
+	    PH_POLICY_PATH);
+	die(EXIT_CANNOT, 0, "%s", hint);
 }
 
 /* Bind fd to ss: directly, or through the broker when refused. */
@@ -95,7 +93,8 @@ bind_one(const struct spec *sp, int fd, const struct sockaddr *sa,
  * An inet SPEC: the caller's own socket, bound in place.  No address:
  * IPv6 any with IPV6_V6ONLY off (both families, as systemd does), or
  * IPv4 any where there is no IPv6.  An IPv6 address, [::] included, is
- * that family only (IPV6_V6ONLY on), which is what `porthole check` asks.
+ * that family only (IPV6_V6ONLY on).  Either way [::] needs 0.0.0.0
+ * granted too (S50), as the broker and `porthole check` ask.
  */
 static int
 open_inet(const struct spec *sp, int backlog)
@@ -219,7 +218,8 @@ cmd_run(int argc, char **argv)
 	unsigned long	 v;
 	size_t		 off = 0;
 
-	while ((c = getopt_long(argc, argv, "+b:h", opts, NULL)) != -1) {
+	opterr = 0;		/* bad_option() says it, in one line */
+	while ((c = getopt_long(argc, argv, "+:b:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			if (ph__parse_uint(optarg, strlen(optarg), 1, 4096, &v)
@@ -230,21 +230,29 @@ cmd_run(int argc, char **argv)
 		case 'h':
 			run_help();
 			return 0;
-		default:
-			usage_error("bad option");
+		default:	/* '?' or ':' */
+			bad_option(c, argc, argv, opts);
 		}
 	}
+	/* getopt_long() takes a "--" that follows the options: then there
+	 * is no SPEC, and what follows is PROGRAM, never a SPEC. */
+	if (optind > 1 && strcmp(argv[optind - 1], "--") == 0)
+		usage_error("no SPEC given before '--'");
 	for (; optind < argc && strcmp(argv[optind], "--") != 0; optind++) {
+		/* getopt stops at the first SPEC: an option after it. */
+		if (argv[optind][0] == '-' && argv[optind][1] != '\0')
+			usage_error("'%s' after a SPEC: options come before "
+			    "SPECs", argv[optind]);
 		if (n == MAX_SPECS)
 			usage_error("at most %d SPECs", MAX_SPECS);
 		if (spec_parse(argv[optind], &specs[n], &why) < 0)
 			usage_error("'%s': %s", argv[optind], why);
 		n++;
 	}
+	if (n == 0)
+		usage_error("no SPEC given");
 	if (optind >= argc || optind + 1 >= argc)
 		usage_error("missing '-- PROGRAM'");
-	if (n == 0)
-		usage_error("no SPEC");
 	optind++;			/* past "--" */
 
 	for (i = 0; i < n; i++) {

@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -56,8 +57,7 @@
 #define MAX_GRANTED	256		/* slots for peers the policy names */
 #define MAX_PER_UID	16		/* of those, per uid (S80) */
 #define MAX_UNGRANTED	32		/* slots for the others (item 4) */
-#define UNGRANTED_PER_UID 2
-#define UNGRANTED_MS	1000		/* their deadline: one request */
+#define UNGRANTED_PER_UID 2		/* one request each, IDLE_MS (S81) */
 /*
  * What binding needs: CAP_NET_BIND_SERVICE, and CAP_NET_ADMIN, since on
  * Linux 6.18 attaching the locked SYN-ACK filter that keeps a TCP grant
@@ -267,10 +267,15 @@ make_rundir(const char *path)
  * touch a number again once it is written.  The closer holds no
  * capabilities and dies with us (PR_SET_PDEATHSIG).
  *
- * A closer that makes no progress for CLOSER_STUCK_MS is killed and
- * replaced.  The numbers it had not started are given to the next one
- * only once it is reaped (until then it might still be running), so no
- * number is ever closed twice.  A TCP linger wait ends on SIGKILL; a
+ * While it closes, the closer takes a SIGALRM every CLOSER_TICK_US: a
+ * close waiting on SO_LINGER (sk_stream_wait_close, interruptible) ends
+ * at the next one, and the socket is left to the kernel to finish, as
+ * when a lingering process is killed.  Such slow closes are counted and
+ * logged (rate-limited).  A closer that makes no progress for
+ * CLOSER_STUCK_MS all the same is killed and replaced.  The numbers it
+ * had not started are given to the next one only once it is reaped
+ * (until then it might still be running), so no number is ever closed
+ * twice.  A TCP linger wait ends on SIGKILL; a
  * FUSE FLUSH that the server has read does not (request_wait_answer()
  * waits uninterruptibly for forced requests), so such a closer lives on
  * until the FUSE server answers or its connection is aborted
@@ -281,7 +286,9 @@ make_rundir(const char *path)
  * accepting until a closer is free again.  It keeps answering signals:
  * SIGTERM always ends it at once.
  */
-#define CLOSER_MAX	4		/* closers alive, stuck ones included */
+#define CLOSER_MAX	8		/* closers alive, stuck ones included
+					   (the unit's TasksMax counts them) */
+#define CLOSER_TICK_US	1000		/* SIGALRM period while closing */
 #define CLOSER_RING	512		/* fds handed to one, not yet closed */
 #define CLOSER_STUCK_MS	250		/* no progress this long: stuck */
 #define CLOSER_REAP_MS	50		/* how often a killed one is checked */
@@ -292,12 +299,13 @@ make_rundir(const char *path)
 struct closer_shm {			/* written by the closer only */
 	unsigned long	 started;	/* close() calls begun */
 	unsigned long	 done;		/* close() calls returned */
+	unsigned long	 slow;		/* of those, that took a tick or more */
 };
 
 struct closer {
 	pid_t			 pid;		/* 0: free */
-	int			 killed;	/* SIGKILLed: reap, then requeue */
-	int			 rfd, wfd;	/* the pipe; the closer reads rfd */
+	int			 killed;	/* SIGKILLed: reap, requeue */
+	int			 rfd, wfd;	/* its pipe: it reads rfd */
 	unsigned long		 sent;		/* numbers written to it */
 	unsigned long		 seen;		/* shm->done at `since` */
 	long long		 since;		/* last progress seen, ms */
@@ -316,6 +324,14 @@ static uid_t		 pend_uid[PEND_MAX];	/* who sent pend[i] */
 static size_t		 npend;
 static long long	 pend_since;		/* oldest entry, ms */
 static pid_t		 daemon_pid;
+static unsigned long	 slow_logged;		/* sum of shm->slow logged */
+static long long	 slow_next;		/* next log, ms */
+
+static void
+closer_alarm(int sig)
+{
+	(void)sig;			/* only to interrupt a wait */
+}
 
 /* The closer's whole life: close what it is told, count, and exit at
  * end of file.  Runs in the child, sharing our fd table (CLONE_FILES),
@@ -326,6 +342,9 @@ closer_main(struct closer *cl)
 	struct __user_cap_header_struct	hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	struct __user_cap_data_struct	data[2];
+	struct itimerval		on, off;
+	struct sigaction		sa;
+	struct timespec			t0, t1;
 	int				num[PIPE_BUF / sizeof(int)];
 	ssize_t				n;
 	size_t				i;
@@ -339,21 +358,38 @@ closer_main(struct closer *cl)
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		_exit(1);
 	(void)prctl(PR_SET_NAME, "portholed-close", 0, 0, 0);
+	/* No SA_RESTART: the signal ends an interruptible wait in close. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = closer_alarm;
+	(void)sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) == -1)
+		_exit(1);
+	memset(&off, 0, sizeof(off));
+	on = off;
+	on.it_interval.tv_usec = on.it_value.tv_usec = CLOSER_TICK_US;
 	for (;;) {
 		n = read(cl->rfd, num, sizeof(num));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
+		(void)setitimer(ITIMER_REAL, &on, NULL);
 		/* Writes are whole ints of at most PIPE_BUF bytes, so
 		 * reads never split one. */
 		for (i = 0; i < (size_t)n / sizeof(int); i++) {
-			__atomic_store_n(&cl->shm->started, cl->shm->started + 1,
-			    __ATOMIC_RELEASE);
+			__atomic_store_n(&cl->shm->started,
+			    cl->shm->started + 1, __ATOMIC_RELEASE);
+			(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 			(void)close(num[i]);	/* may block: that is its job */
+			(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+			if ((t1.tv_sec - t0.tv_sec) * 1000000 +
+			    (t1.tv_nsec - t0.tv_nsec) / 1000 >= CLOSER_TICK_US)
+				__atomic_store_n(&cl->shm->slow,
+				    cl->shm->slow + 1, __ATOMIC_RELAXED);
 			__atomic_store_n(&cl->shm->done, cl->shm->done + 1,
 			    __ATOMIC_RELEASE);
 		}
+		(void)setitimer(ITIMER_REAL, &off, NULL);
 	}
 	/* Not even our pipe is closed here: the table is the daemon's,
 	 * which closes both ends once it has reaped us. */
@@ -395,11 +431,21 @@ closer_start(void)
 	cl->killed = 0;
 	daemon_pid = getpid();
 	/* fork() with CLONE_FILES: no new stack (the child runs on its copy
-	 * of ours, as after fork), no shared memory but the counters. */
+	 * of ours, as after fork), no shared memory but the counters.
+	 * clone3() first; where a seccomp filter refuses it with ENOSYS
+	 * (systemd's RestrictNamespaces= does, as it cannot look into its
+	 * arguments), clone(), whose first two arguments are flags and
+	 * stack everywhere but on s390 (CLONE_BACKWARDS2). */
 	memset(&ca, 0, sizeof(ca));
 	ca.flags = CLONE_FILES;
 	ca.exit_signal = SIGCHLD;
 	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == -1 && errno == ENOSYS)
+#if defined(__s390__) || defined(__s390x__)
+		pid = (pid_t)syscall(SYS_clone, 0, CLONE_FILES | SIGCHLD);
+#else
+		pid = (pid_t)syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0);
+#endif
 	if (pid == 0)
 		closer_main(cl);
 	if (pid == -1) {
@@ -528,7 +574,8 @@ closer_tick(long long t)
 			    __ATOMIC_ACQUIRE);
 			cl->culprit_set = k > done && k <= cl->sent;
 			if (cl->culprit_set)
-				cl->culprit = cl->ring_uid[(k - 1) % CLOSER_RING];
+				cl->culprit =
+				    cl->ring_uid[(k - 1) % CLOSER_RING];
 			ph_log(LOG_WARNING, "closer %ld stuck on a close of "
 			    "an fd from uid %ld, %lu fds behind: replacing it",
 			    (long)cl->pid, cl->culprit_set ?
@@ -548,8 +595,34 @@ closer_tick(long long t)
 				wake = w;
 		}
 	}
+	if (t >= slow_next) {
+		unsigned long	slow = 0;
+
+		for (i = 0; i < CLOSER_MAX; i++)
+			if (closers[i].shm != NULL && closers[i].pid != 0)
+				slow += __atomic_load_n(
+				    &closers[i].shm->slow, __ATOMIC_RELAXED);
+		if (slow > slow_logged) {
+			ph_log(LOG_WARNING, "closer: %lu slow closes "
+			    "(SO_LINGER or similar), each cut short",
+			    slow - slow_logged);
+			slow_next = t + 10000;	/* rate-limited (S58) */
+		} else
+			slow_next = t + 500;
+		slow_logged = slow;
+	}
 	if (cur == NULL && npend > 0)
 		cur = closer_start();
+	for (i = 0, st = 0; i < CLOSER_MAX; i++)
+		st += closers[i].pid != 0;
+	if (cur == NULL && npend > 0 && st == 0) {
+		/* No closer can be made at all (clone refused): rather than
+		 * serve no one, close in place as before issue 9 (logged). */
+		ph_log(LOG_ERR, "closer: none can be started: closing %zu fds "
+		    "in place (a hostile one can stall us)", npend);
+		while (npend > 0)
+			ph_fd_close(&pend[--npend]);
+	}
 	while (cur != NULL && npend > 0 &&
 	    (npend >= PEND_BATCH || t - pend_since >= PEND_FLUSH_MS))
 		if (closer_send(cur) < 0)
@@ -571,7 +644,7 @@ closer_tick(long long t)
  * 1 while a closer is stuck on a close of an fd that `uid` sent (it
  * was killed, and has not died: a FUSE FLUSH its server holds).  Such a
  * uid is not read from until then: it cannot pin more closers.  Only a
- * peer the policy names can get an fd into our table at all (serve()).
+ * peer the policy names gets an fd into our table at all (serve()).
  */
 static int
 uid_stalling(uid_t uid)
@@ -651,9 +724,10 @@ static void	serve(struct client *);
  * S80 and issue 9 item 4: the table's MAX_GRANTED slots are for peers
  * the policy names (ph_policy_grants_any()), at most MAX_PER_UID each;
  * a peer it names nowhere is answered at once if its request is already
- * there (a denial), else waits in one of the few MAX_UNGRANTED slots
- * (UNGRANTED_PER_UID each, UNGRANTED_MS at most), else is closed.  So no
- * flood by users the policy grants nothing takes a granted user's slot.
+ * there (a denial), else waits for it in one of the few MAX_UNGRANTED
+ * slots (UNGRANTED_PER_UID each, the same idle deadline), else is
+ * closed.  So no flood by users the policy grants nothing takes a
+ * granted user's slot; theirs is answered and closed after one request.
  */
 static int
 accept_one(int lfd)
@@ -670,7 +744,8 @@ accept_one(int lfd)
 	/* Just accepted, so connected: the check for a listening socket in
 	 * ph_peer_get() would be a syscall per request for nothing. */
 	if ((r = ph__peer_get(fd, PH_PEER_GROUPS, &peer)) < 0) {
-		dispose(&fd, peer.uid);	/* messages may be queued: S42 */
+		/* peer is untouched on failure: nobody to blame */
+		dispose(&fd, (uid_t)-1);	/* messages may be queued: S42 */
 		return 0;
 	}
 	memset(&who, 0, sizeof(who));
@@ -680,18 +755,20 @@ accept_one(int lfd)
 	who.ngroups = peer.ngroups;
 	granted = ph_policy_grants_any(policy, &who);
 	if (granted) {
+		const char	*why = "too many connections";
+
 		for (i = 0; i < MAX_GRANTED && c == NULL; i++)
 			if (clients[i].fd < 0)
 				c = &clients[i];
 		/* S80: a flood from one uid cannot starve the others. */
 		if (c == NULL || count_uid(peer.uid, 0, MAX_GRANTED) >=
 		    MAX_PER_UID || uid_stalling(peer.uid)) {
+			if (c != NULL && uid_stalling(peer.uid))
+				why = "a close of an fd it sent is stuck";
 			if (ph_log_refusal_ok(peer.uid))
 				ph_log(LOG_WARNING, "refused uid=%u pid=%ld: "
 				    "%s", (unsigned)peer.uid, (long)peer.pid,
-				    c == NULL || !uid_stalling(peer.uid) ?
-				    "too many connections" :
-				    "a close of an fd it sent is stuck");
+				    why);
 			ph_peer_clear(&peer);
 			dispose(&fd, who.uid);
 			return 0;
@@ -1225,13 +1302,10 @@ main(int argc, char **argv)
 
 			if (clients[i].fd < 0)
 				continue;
-			/* S81: idle and lifetime deadlines; a peer the
-			 * policy names nowhere gets one short one. */
+			/* S81: idle and lifetime deadlines. */
 			dl = clients[i].last + IDLE_MS;
 			if (clients[i].born + LIFETIME_MS < dl)
 				dl = clients[i].born + LIFETIME_MS;
-			if (!clients[i].granted)
-				dl = clients[i].born + UNGRANTED_MS;
 			if (dl <= t && !full) {
 				client_drop(&clients[i]);
 				continue;

@@ -11,8 +11,9 @@
  * lines out of a rate-limited journal.  Each uid gets RL_LINES refusal
  * lines per RL_WINDOW_MS, then one line with the count of what was
  * suppressed; grants are always logged.  At most RL_UIDS uids are
- * tracked at once; past that, the others share one bucket, so the table
- * and the lines it writes stay bounded whatever the number of uids.
+ * tracked at once; past that, the others share one bucket, and all of
+ * them together get RL_TOTAL lines per window, so the table and the
+ * lines it writes stay bounded whatever the number of uids.
  *
  * Runs as: root or the daemon's user.
  */
@@ -27,7 +28,8 @@
 #include "privlog.h"
 
 #define RL_WINDOW_MS	10000		/* one window per uid */
-#define RL_LINES	5		/* refusal lines per uid and window */
+#define RL_LINES	50		/* refusal lines per uid and window */
+#define RL_TOTAL	200		/* all uids together, per window */
 #define RL_UIDS		64		/* uids tracked; the rest share one */
 
 struct rl {
@@ -40,6 +42,8 @@ struct rl {
 
 static int		to_stderr;
 static struct rl	rl_tab[RL_UIDS + 1];	/* the last: other uids */
+static long long	rl_all_start;		/* RL_TOTAL's window, ms */
+static unsigned		rl_all_lines;
 
 void
 ph_log_open(const char *ident, int use_stderr)
@@ -157,8 +161,13 @@ ph_log_refusal_ok(uid_t uid)
 	}
 	if (e->start == 0)
 		e->start = t;
-	if (e->lines < RL_LINES) {
+	if (rl_all_start == 0 || rl_all_start + RL_WINDOW_MS <= t) {
+		rl_all_start = t;
+		rl_all_lines = 0;
+	}
+	if (e->lines < RL_LINES && rl_all_lines < RL_TOTAL) {
 		e->lines++;
+		rl_all_lines++;
 		return 1;
 	}
 	e->suppressed++;

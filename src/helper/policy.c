@@ -39,6 +39,7 @@
 #define _GNU_SOURCE	/* O_PATH, reallocarray(); also for builds by hand */
 #endif
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -1354,6 +1355,99 @@ ph_policy_check(const struct ph_policy *p, const struct ph_requester *who,
 			return 1;
 		}
 	}
+	return 0;
+}
+
+static int
+is_v4mapped(const unsigned char *a)
+{
+	static const unsigned char	pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
+					    0, 0, 0xff, 0xff };
+
+	return memcmp(a, pfx, 12) == 0;
+}
+
+static int
+is_any6(const unsigned char *a)
+{
+	static const unsigned char	z[16];
+
+	return memcmp(a, z, 16) == 0;
+}
+
+/*
+ * ph_bind_question() - the bind a tcp or udp request asks, in place
+ * (S50): an IPv4-mapped IPv6 address is its IPv4 address.  Returns 1 if
+ * it is the IPv6 wildcard, which needs the IPv4 wildcard's grant too.
+ */
+int
+ph_bind_question(struct ph_grant *q)
+{
+	if (q->kind != PH_GRANT_TCP && q->kind != PH_GRANT_UDP)
+		return 0;
+	if (q->family == AF_INET6 && is_v4mapped(q->addr)) {
+		q->family = AF_INET;
+		memmove(q->addr, q->addr + 12, 4);
+		memset(q->addr + 4, 0, 12);
+	}
+	return q->family == AF_INET6 && is_any6(q->addr);
+}
+
+/*
+ * ph_policy_check_bind() - does the policy allow this bind?  The one
+ * answer the broker acts on and `porthole check` prints (S50).  The IPv6
+ * wildcard needs the IPv4 wildcard's grant too, whatever IPV6_V6ONLY
+ * says: the caller holds the socket and can turn the option off at any
+ * moment up to bind(), so no answer may depend on it.  The address's
+ * own answer goes to *ret_line/rule (0: denied), the IPv4 wildcard's,
+ * when asked, to *ret_line4/rule4 (left 0 when not asked); any of them
+ * may be NULL.  Returns 1 if allowed.
+ */
+int
+ph_policy_check_bind(const struct ph_policy *p,
+    const struct ph_requester *who, const struct ph_grant *req,
+    int *ret_line, char *rule, size_t rulelen, int *ret_line4, char *rule4,
+    size_t rule4len)
+{
+	struct ph_grant	q = *req;
+	int		ok, wild;
+
+	if (ret_line4 != NULL)
+		*ret_line4 = 0;
+	wild = ph_bind_question(&q);
+	ok = ph_policy_check(p, who, &q, ret_line, rule, rulelen);
+	if (!wild)
+		return ok;
+	q.family = AF_INET;
+	memset(q.addr, 0, sizeof(q.addr));
+	return ph_policy_check(p, who, &q, ret_line4, rule4, rule4len) && ok;
+}
+
+/*
+ * ph_policy_grant_at() - the i-th grant of p in file order, with its
+ * rule's line and subject, for `porthole check`'s warnings.  0, or
+ * -ENOENT past the last.  O(log rules): grants are stored rule by rule.
+ */
+int
+ph_policy_grant_at(const struct ph_policy *p, size_t i,
+    struct ph_policy_grant *ret)
+{
+	size_t	lo = 0, hi, mid;
+
+	if (p == NULL || i >= p->ngrants || p->nrules == 0)
+		return -ENOENT;
+	hi = p->nrules;
+	while (hi - lo > 1) {		/* the last rule with g0 <= i */
+		mid = lo + (hi - lo) / 2;
+		if (p->rules[mid].g0 <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	ret->line = p->rules[lo].line;
+	ret->group = p->rules[lo].subj == SUBJ_GROUP;
+	ret->id = p->rules[lo].id;
+	ret->g = &p->grants[i];
 	return 0;
 }
 

@@ -123,6 +123,33 @@ int	ph_policy_check(const struct ph_policy *p,
 	    const struct ph_requester *who, const struct ph_grant *req,
 	    int *ret_line, char *rule, size_t rulelen);
 
+/*
+ * The bind a tcp or udp request asks (S50): canonicalise q in place (an
+ * IPv4-mapped address is its IPv4 address); 1 if it is the IPv6 wildcard.
+ */
+int	ph_bind_question(struct ph_grant *q);
+/*
+ * Does the policy allow this bind?  The one decision the broker acts on
+ * and `porthole check` prints: as ph_policy_check(), but the IPv6
+ * wildcard also needs the IPv4 wildcard's grant, whatever IPV6_V6ONLY
+ * says; that second answer goes to *ret_line4/rule4.  Returns 1 if so.
+ */
+int	ph_policy_check_bind(const struct ph_policy *p,
+	    const struct ph_requester *who, const struct ph_grant *req,
+	    int *ret_line, char *rule, size_t rulelen, int *ret_line4,
+	    char *rule4, size_t rule4len);
+
+/* One grant of a parsed policy, with its rule's line and subject. */
+struct ph_policy_grant {
+	int			 line;
+	int			 group;		/* 1: allow group; 0: user */
+	uint32_t		 id;		/* the uid or gid */
+	const struct ph_grant	*g;		/* valid while the policy is */
+};
+/* The i-th grant in file order: 0, or -ENOENT past the last. */
+int	ph_policy_grant_at(const struct ph_policy *p, size_t i,
+	    struct ph_policy_grant *ret);
+
 /* 1 if any rule grants raw or packet sockets (the daemon keeps
  * CAP_NET_RAW only then). */
 int	ph_policy_needs_raw(const struct ph_policy *p);

@@ -45,8 +45,10 @@
 /*
  * S49: a TCP grant must never be a privileged source port.  listen()
  * alone does not ensure it: the caller holds the socket too and can
- * connect() it between our bind() and listen(), or turn the listener back
- * into a plain bound socket with connect(AF_UNSPEC) afterwards.  So every
+ * connect() it between our bind() and listen() (and on kernels before
+ * 6.18, turn the listener back into a bound socket with
+ * connect(AF_UNSPEC) and connect() it then; 6.18 refuses that connect()
+ * with EINVAL, filter or not).  So every
  * TCP socket we bind carries, from before bind(), this classic BPF filter,
  * locked (SO_LOCK_FILTER): it drops every segment with both SYN and ACK
  * set (on a TCP socket the filter sees the TCP header at offset 0; byte
@@ -65,33 +67,53 @@ static const struct sock_filter	synack_drop[] = {
 };
 #define SYNACK_LEN	(sizeof(synack_drop) / sizeof(synack_drop[0]))
 
-/*
- * Attach, lock, and read back: the caller may race us, attaching its own
- * program between our attach and our lock, or locking first (then our
- * attach fails with EPERM, and the read-back tells whether the locked
- * program is ours, from an earlier request for the same socket).  Only
- * our program, locked, passes.  1 if so.
- */
+/* 1 if the filter on fd is exactly synack_drop. */
 static int
-lock_synack_filter(int fd)
+filter_is_ours(int fd)
 {
-	struct sock_fprog	prog;
 	struct sock_filter	got[SYNACK_LEN + 1];
 	socklen_t		gl = SYNACK_LEN + 1;	/* in instructions */
+
+	return getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, got, &gl) == 0 &&
+	    gl == SYNACK_LEN && memcmp(got, synack_drop, sizeof(synack_drop))
+	    == 0;
+}
+
+/*
+ * Attach, lock, and read back: the caller may race us, attaching its own
+ * program between our attach and our lock, or locking first.  EPERM
+ * from the attach means a filter is locked already (ours, from an
+ * earlier request for the same socket, is fine: it is locked again,
+ * which changes nothing) or that we lack CAP_NET_ADMIN, which Linux 6.18
+ * asks for on TCP sockets; then nothing is locked, and the socket is
+ * left as it came.  Only our program, locked, passes.  1 if so, else 0
+ * and *why.
+ */
+static int
+lock_synack_filter(int fd, const char **why)
+{
+	struct sock_fprog	prog;
+	socklen_t		gl = 0;
 	int			one = 1;
 
 	prog.len = SYNACK_LEN;
 	prog.filter = (struct sock_filter *)synack_drop;
 	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-	    sizeof(prog)) == -1 && errno != EPERM)
+	    sizeof(prog)) == -1 && (errno != EPERM || !filter_is_ours(fd))) {
+		if (errno == EPERM && getsockopt(fd, SOL_SOCKET, SO_GET_FILTER,
+		    NULL, &gl) == 0 && gl == 0)
+			*why = "the broker may not attach socket filters "
+			    "(no CAP_NET_ADMIN)";
+		else
+			*why = "a socket filter is locked on the socket already";
 		return 0;
+	}
 	if (setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one))
-	    == -1)
+	    == -1 || !filter_is_ours(fd)) {
+		*why = "a socket filter is locked on the socket already";
 		return 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_GET_FILTER, got, &gl) == -1)
-		return 0;
-	return gl == SYNACK_LEN &&
-	    memcmp(got, synack_drop, sizeof(synack_drop)) == 0;
+	}
+	return 1;
 }
 
 static void
@@ -182,52 +204,6 @@ reuse_refused(int fd, int kind, const char **why)
 	return 0;
 }
 
-static int
-is_v4mapped(const unsigned char *a)
-{
-	static const unsigned char	pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
-					    0, 0, 0xff, 0xff };
-
-	return memcmp(a, pfx, 12) == 0;
-}
-
-static int
-is_any6(const unsigned char *a)
-{
-	static const unsigned char	z[16];
-
-	return memcmp(a, z, 16) == 0;
-}
-
-/*
- * The policy question(s) a bind asks (S50): an IPv4-mapped IPv6 address
- * is its IPv4 address, and the IPv6 wildcard needs the IPv4 wildcard's
- * grant too, whatever IPV6_V6ONLY says now: the caller holds the socket
- * and can turn IPV6_V6ONLY off at any moment up to our bind(), so no
- * answer may depend on it (a dual-stack [::] takes 0.0.0.0 as well).
- */
-static int
-check_bind(const struct ph_policy *pol, const struct ph_requester *who,
-    const struct ph_grant *req, int *line, char *rule, size_t rl)
-{
-	struct ph_grant	q = *req, v4;
-
-	if (q.family == AF_INET6 && is_v4mapped(q.addr)) {
-		q.family = AF_INET;
-		memmove(q.addr, q.addr + 12, 4);
-		memset(q.addr + 4, 0, 12);
-	}
-	if (!ph_policy_check(pol, who, &q, line, rule, rl))
-		return 0;
-	if (q.family == AF_INET6 && is_any6(q.addr)) {
-		v4 = q;
-		v4.family = AF_INET;
-		memset(v4.addr, 0, sizeof(v4.addr));
-		return ph_policy_check(pol, who, &v4, line, rule, rl);
-	}
-	return 1;
-}
-
 /* The kernel's address after bind() must be what was authorised (S50). */
 static int
 bound_as_asked(int fd, const struct sockaddr_storage *want, socklen_t wl)
@@ -267,18 +243,25 @@ do_bind(const struct ph_policy *pol, const struct ph_requester *who,
 	char			 rule[160];
 	int			 line = 0;
 
-	if ((g->kind = socket_kind(fd, g->family, &why)) == 0 ||
-	    reuse_refused(fd, g->kind, &why)) {
-		(void)ph__grant_format(g, audit->request,
-		    sizeof(audit->request));
+	if ((g->kind = socket_kind(fd, g->family, &why)) == 0) {
+		/* Not a TCP or UDP socket: "bind ADDR:PORT" for the log. */
+		g->kind = PH_GRANT_TCP;
+		(void)ph__grant_format(g, rule, sizeof(rule));
+		(void)snprintf(audit->request, sizeof(audit->request),
+		    "bind %.70s", rule + 4);	/* after "tcp:" */
 		audit->error = EINVAL;
 		reply_set(reply, id, EINVAL, why);
 		return 0;
 	}
-	if (g->kind == PH_GRANT_TCP || g->kind == PH_GRANT_UDP)
-		(void)ph__grant_format(g, audit->request,
-		    sizeof(audit->request));
-	if (!check_bind(pol, who, g, &line, rule, sizeof(rule))) {
+	(void)ph__grant_format(g, audit->request, sizeof(audit->request));
+	if (reuse_refused(fd, g->kind, &why)) {
+		audit->error = EINVAL;
+		reply_set(reply, id, EINVAL, why);
+		return 0;
+	}
+	/* S50: the one bind decision, shared with `porthole check`. */
+	if (!ph_policy_check_bind(pol, who, g, &line, rule, sizeof(rule),
+	    NULL, NULL, 0)) {
 		audit->error = EACCES;
 		(void)snprintf(audit->rule, sizeof(audit->rule),
 		    "no rule in %s", ph_policy_file(pol));
@@ -287,12 +270,10 @@ do_bind(const struct ph_policy *pol, const struct ph_requester *who,
 		return 0;
 	}
 	rule_text(audit, pol, line, rule);
-	if (g->kind == PH_GRANT_TCP && !lock_synack_filter(fd)) {
+	if (g->kind == PH_GRANT_TCP && !lock_synack_filter(fd, &why)) {
 		audit->error = EPERM;
-		(void)snprintf(audit->rule, sizeof(audit->rule),
-		    "the socket filter could not be locked (another one is)");
-		reply_set(reply, id, EPERM, "a socket filter is locked on "
-		    "the socket already");
+		(void)snprintf(audit->rule, sizeof(audit->rule), "%s", why);
+		reply_set(reply, id, EPERM, why);
 		return 0;
 	}
 	memset(&ss, 0, sizeof(ss));
@@ -333,7 +314,7 @@ do_bind(const struct ph_policy *pol, const struct ph_requester *who,
 	 * beyond the caller's grants, since SO_REUSEPORT only shares with
 	 * sockets of the same uid, which need a grant of their own to bind
 	 * a privileged port, and the dual-stack question never depended on
-	 * IPV6_V6ONLY (check_bind()).
+	 * IPV6_V6ONLY (ph_policy_check_bind()).
 	 */
 	if (!bound_as_asked(fd, &ss, sl) || reuse_refused(fd, g->kind, &why)) {
 		(void)shutdown(fd, SHUT_RDWR);
@@ -492,6 +473,9 @@ ph_broker_handle(const struct ph_policy *pol, const struct ph_requester *who,
 		return -EBADMSG;
 	}
 	if (who->uid == (uid_t)-1 || who->gid == (gid_t)-1) {
+		(void)snprintf(audit->request, sizeof(audit->request),
+		    "request from unknown credentials");
+		audit->error = EPROTO;
 		ph_fd_close(&fd);	/* S37, S19: unknown is denied */
 		return -EPROTO;
 	}

@@ -179,7 +179,9 @@ ph__grant_parse(const char *s, size_t len, int flags, struct ph_grant *ret)
 		g.protocol = IPPROTO_ICMPV6;
 	} else if (prefix(s, len, "raw:")) {
 		g.kind = PH_GRANT_RAW4;
-		/* S46: never IPPROTO_RAW (255), which sends any packet. */
+		/* S46: never IPPROTO_RAW (255), a send-only socket for any
+		 * packet; note that every raw socket can send any IPv4
+		 * packet with IP_HDRINCL (S51, porthole.policy(5)). */
 		if (ph__parse_uint(s + 4, len - 4, 1, 254, &v) < 0)
 			return -EINVAL;
 		g.protocol = (int)v;

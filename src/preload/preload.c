@@ -59,6 +59,7 @@
 #include "grant.h"
 #include "paths.h"
 #include "proto.h"
+#include "../cli/hint.h"	/* the denial hint, shared with porthole run */
 
 #define MAX_NOTES	8	/* refusals explained per process */
 #define SYSCTL_PORT	"/proc/sys/net/ipv4/ip_unprivileged_port_start"
@@ -203,10 +204,10 @@ note(const char *fmt, ...)
 		;
 }
 
-/* The request as a grant: text for messages, and the rule to suggest. */
+/* The request as a grant (for the hint) and as text for messages. */
 static void
 describe(const struct sockaddr_in6 *sin6, const struct sockaddr_in *sin,
-    int tcp, int dual, char *what, size_t wlen, char *rule, size_t rlen)
+    int tcp, struct ph_grant *ret_g, char *what, size_t wlen)
 {
 	struct ph_grant	g;
 
@@ -223,11 +224,7 @@ describe(const struct sockaddr_in6 *sin6, const struct sockaddr_in *sin,
 	}
 	if (ph__grant_format(&g, what, wlen) < 0)
 		(void)snprintf(what, wlen, "port %u", (unsigned)g.port_lo);
-	/* A dual-stack [::] takes both families: the port-only rule. */
-	if (dual)
-		g.family = 0;
-	if (ph__grant_format(&g, rule, rlen) < 0)
-		rule[0] = '\0';
+	*ret_g = g;
 }
 
 static int
@@ -254,8 +251,10 @@ broker_bind(int fd, const struct sockaddr *addr, socklen_t len)
 	struct sockaddr_storage	ss;
 	socklen_t		sl, il = sizeof(int), nl = sizeof(ss);
 	const struct sockaddr	*sa;
-	char			what[96], rule[96], reason[PH_REASON_MAX];
-	int			type = 0, proto = 0, tcp, dual = 0, r;
+	struct ph_grant		g;
+	char			what[96], bwhat[104], reason[PH_REASON_MAX],
+				hint[512];
+	int			type = 0, proto = 0, tcp, r;
 	uint16_t		port;
 
 	/* Copy what the kernel read, never more: an IPv6 address may come
@@ -292,12 +291,12 @@ broker_bind(int fd, const struct sockaddr *addr, socklen_t len)
 	    &il) == -1))
 		return EACCES;
 	tcp = type == SOCK_STREAM && proto == IPPROTO_TCP;
-	if (addr->sa_family == AF_INET6)
-		dual = !sockopt_on(fd, IPPROTO_IPV6, IPV6_V6ONLY) &&
-		    IN6_IS_ADDR_UNSPECIFIED(&sin6.sin6_addr);
+	/* S50: [::] needs 0.0.0.0's grant too, whatever IPV6_V6ONLY says
+	 * (the broker never asks it: the caller could flip it); the hint
+	 * suggests the port-only rule for it (hint.h). */
 	describe(addr->sa_family == AF_INET6 ? &sin6 : NULL,
-	    addr->sa_family == AF_INET6 ? NULL : &sin, tcp, dual, what,
-	    sizeof(what), rule, sizeof(rule));
+	    addr->sa_family == AF_INET6 ? NULL : &sin, tcp, &g, what,
+	    sizeof(what));
 	if (!tcp && !(type == SOCK_DGRAM && proto == IPPROTO_UDP)) {
 		note("bind to port %u refused: porthole binds only TCP and "
 		    "UDP sockets", (unsigned)port);
@@ -324,9 +323,11 @@ broker_bind(int fd, const struct sockaddr *addr, socklen_t len)
 	case -EACCES:
 		if (reason[0] == '\0')
 			break;
-		note("bind %s: %s; to allow it, add 'allow user %lu %s'%s to "
-		    "%s", what, reason, (unsigned long)getuid(), rule,
-		    dual ? " (the socket is dual-stack)" : "", PH_POLICY_PATH);
+		/* The words and the rule of porthole run's (hint.h). */
+		(void)snprintf(bwhat, sizeof(bwhat), "bind %s", what);
+		hint_denied(hint, sizeof(hint), bwhat, reason, &g, getuid(),
+		    PH_POLICY_PATH);
+		note("%s", hint);
 		return EACCES;
 	case -ENOENT:
 	case -ECONNREFUSED:

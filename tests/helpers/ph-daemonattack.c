@@ -9,8 +9,8 @@
  *       reads, SO_LINGER {1, 3600}, its send queue full; sent to the
  *       daemon (as a bind request's fd; on a zero-length message ahead of
  *       a request; queued and left unread on a connection we then close),
- *       our copy closed.  Then hold the sinks (so that those sockets keep
- *       lingering) for SECONDS.  Prints sent=N.
+ *       our copy closed; spread over 30 s.  Then hold the sinks (so that
+ *       those sockets keep lingering) until SECONDS.  Prints sent=N.
  *   ph-daemonattack lingerclose
  *       the control: one such socket, whose last close runs in a child;
  *       prints close_ms=MS (capped: 1500 means it was still blocked).
@@ -22,9 +22,9 @@
  *       for SECONDS.  First the control: a child of ours closes one fd
  *       of DIR/f; prints control_close_ms=MS (1500: blocked).  Prints
  *       sent=N flush_held=N (FLUSHes from others than our client).
- *   ph-daemonattack -d SOCK probe N PORT
- *       N granted binds of 127.0.0.1:PORT, each on a new connection;
- *       prints granted=N within100=N max_ms=MS.
+ *   ph-daemonattack -d SOCK probe N PORT [GAP_MS]
+ *       N granted binds of 127.0.0.1:PORT, each on a new connection,
+ *       GAP_MS (default 20) apart; prints granted=N within100=N max_ms=MS.
  *   ph-daemonattack -d SOCK slots N SECONDS
  *       hold N connections for SECONDS: reconnect each one the daemon
  *       closes, send a bind request on each every 5 s.  Prints
@@ -179,13 +179,13 @@ deliver(int fd, int how, uint32_t id)
 		(void)send_fd(s, "", 0, fd);
 		close(fd);
 		(void)send_fd(s, &m, sizeof(m), -1);
-		(void)read_reply(s, 300);
+		(void)read_reply(s, 50);
 		break;
 	default:	/* queued behind a request, never read */
 		(void)send_fd(s, &m, sizeof(m), -1);
 		(void)send_fd(s, &m, sizeof(m), fd);
 		close(fd);
-		(void)read_reply(s, 300);
+		(void)read_reply(s, 50);
 		break;
 	}
 	close(s);
@@ -243,17 +243,23 @@ make_sink(void)
 static int
 do_linger(int n, int secs)
 {
-	int	sink = make_sink(), *peers, i, s;
+	long long	t0 = now_ms(), ahead;
+	int		sink = make_sink(), *peers, i, s;
 
 	if ((peers = calloc((size_t)n, sizeof(int))) == NULL)
 		setup_fail("calloc");
+	/* spread over the first 30 s, so that a 30 s probe overlaps */
 	for (i = 0; i < n; i++) {
 		s = lingering_socket(sink, &peers[i]);
 		deliver(s, i, (uint32_t)i + 1);
+		ahead = t0 + (i + 1) * 30000LL / n - now_ms();
+		if (ahead > 0)
+			usleep((useconds_t)ahead * 1000);
 	}
 	printf("sent=%d\n", n);
 	fflush(stdout);
-	sleep((unsigned)secs);
+	if (secs > 30)
+		sleep((unsigned)secs - 30);
 	return 0;
 }
 
@@ -458,6 +464,10 @@ do_fuse(const char *dir, int n, int secs, uid_t uid, gid_t gid)
 		}
 		_exit(0);
 	}
+	/* Mounted first: /dev/fuse reads fail (EPERM) until then. */
+	if (mount("phhang", dir, "fuse.phhang", MS_NOSUID | MS_NODEV, opts)
+	    == -1)
+		setup_fail("mount fuse");
 	if ((server = fork()) == -1)
 		setup_fail("fork");
 	if (server == 0) {
@@ -466,9 +476,6 @@ do_fuse(const char *dir, int n, int secs, uid_t uid, gid_t gid)
 		fuse_serve(fd, client, rp[1]);
 	}
 	close(rp[1]);
-	if (mount("phhang", dir, "fuse.phhang", MS_NOSUID | MS_NODEV, opts)
-	    == -1)
-		setup_fail("mount fuse");
 	close(fd);
 	rep = fdopen(rp[0], "r");
 	/* The control: a close of DIR/f by another process blocks. */
@@ -499,7 +506,7 @@ do_fuse(const char *dir, int n, int secs, uid_t uid, gid_t gid)
 /* ---- what a granted user sees, and floods ------------------------- */
 
 static int
-do_probe(int n, uint16_t port)
+do_probe(int n, uint16_t port, int gap)
 {
 	struct ph_msg_bind	m;
 	long long		t0, dt, max = 0;
@@ -524,7 +531,7 @@ do_probe(int n, uint16_t port)
 			fast++;
 		if (dt > max)
 			max = dt;
-		usleep(20000);
+		usleep((useconds_t)gap * 1000);
 	}
 	printf("granted=%d within100=%d max_ms=%lld\n", granted, fast, max);
 	return 0;
@@ -635,8 +642,9 @@ main(int argc, char **argv)
 	if (strcmp(argv[0], "fuse") == 0 && argc == 5 &&
 	    sscanf(argv[4], "%u:%u", &u, &g) == 2)
 		return do_fuse(argv[1], atoi(argv[2]), atoi(argv[3]), u, g);
-	if (strcmp(argv[0], "probe") == 0 && argc == 3)
-		return do_probe(atoi(argv[1]), (uint16_t)atoi(argv[2]));
+	if (strcmp(argv[0], "probe") == 0 && (argc == 3 || argc == 4))
+		return do_probe(atoi(argv[1]), (uint16_t)atoi(argv[2]),
+		    argc == 4 ? atoi(argv[3]) : 20);
 	if (strcmp(argv[0], "slots") == 0 && argc == 3)
 		return do_slots(atoi(argv[1]), atoi(argv[2]));
 	if (strcmp(argv[0], "connect") == 0 && argc == 2)

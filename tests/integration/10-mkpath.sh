@@ -12,7 +12,12 @@ is "--version" "$("$PORTHOLE" --version)" "porthole 0.1.0"
 "$PORTHOLE" >/dev/null 2>&1; is "no command is a usage error" $? 2
 err=$("$PORTHOLE" frobnicate 2>&1); rc=$?
 is "unknown command exits 2" "$rc" 2
-matches "unknown command named" "$err" "^porthole: unknown command 'frobnicate'"
+is "unknown command: one line, with the hint" "$err" \
+    "porthole: unknown command 'frobnicate'; see 'porthole --help'"
+err=$("$PORTHOLE" -x 2>&1); rc=$?
+is "unknown option before any command: 2" "$rc" 2
+is "...named as an option, in one line" "$err" \
+    "porthole: unknown option '-x'; see 'porthole --help'"
 out=$("$PORTHOLE" mkpath --help); rc=$?
 is "mkpath --help exits 0" "$rc" 0
 matches "mkpath --help shows usage" "$out" '^Usage: porthole mkpath'
@@ -66,6 +71,30 @@ matches "reason: not a directory" "$err" "is not a directory"
 err=$("$PORTHOLE" mkpath --dir "$T/missing" 2>&1); rc=$?
 is "missing base refused" $rc 1
 matches "reason: no such directory" "$err" "No such file or directory"
+# A safe base we may not write in (--dir /etc for a user): the real
+# cause, EACCES, never "unsafe".  Root writes anywhere, so as root this
+# runs as nobody (setpriv), with a copy of porthole that nobody reaches.
+mkdir -m 0555 "$T/ro"; chmod 0555 "$T/ro"	# ours: a safe base
+ro_err="porthole mkpath: cannot create a private directory in '$T/ro': Permission denied"
+if [ "$(id -u)" != 0 ]; then
+	err=$("$PORTHOLE" mkpath --dir "$T/ro" 2>&1); rc=$?
+elif command -v setpriv >/dev/null 2>&1; then
+	chmod 0711 "$T"
+	mkdir -m 0755 "$T/bin"
+	cp "$PORTHOLE" "$T/bin/porthole"
+	chmod 0755 "$T/bin/porthole"
+	err=$(setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+	    "$T/bin/porthole" mkpath --dir "$T/ro" 2>&1); rc=$?
+else
+	err=$ro_err rc=skip
+fi
+if [ "$rc" = skip ]; then
+	skip 3 "root without setpriv: mkdir is never refused by mode"
+else
+	is "a base we may not write in: exit 1" "$rc" 1
+	is "...with the real cause, EACCES, not 'unsafe'" "$err" "$ro_err"
+	is "...and nothing created" "$(ls -A "$T/ro" | wc -l | tr -d ' ')" 0
+fi
 mkdir -m 1777 "$T/sticky"; chmod 1777 "$T/sticky"
 p=$("$PORTHOLE" mkpath --dir "$T/sticky"); rc=$?
 is "sticky world-writable base accepted" $rc 0
@@ -90,6 +119,21 @@ is "path fits 107" "$([ ${#p} -le 107 ] && echo y)" y
 "$PORTHOLE" mkpath a/b >/dev/null 2>&1; is "NAME with / is usage error" $? 2
 "$PORTHOLE" mkpath a b >/dev/null 2>&1; is "two NAMEs is usage error" $? 2
 "$PORTHOLE" mkpath --bogus >/dev/null 2>&1; is "unknown option is usage error" $? 2
+# Option errors: one line of porthole's own (not the C library's), with
+# the hint; a long option by the name typed, or its full name.
+H="; see 'porthole mkpath --help'"
+is "unknown long option: one line" "$("$PORTHOLE" mkpath --bogus 2>&1)" \
+    "porthole mkpath: unknown option '--bogus'$H"
+is "unknown short option: one line" "$("$PORTHOLE" mkpath -x 2>&1)" \
+    "porthole mkpath: unknown option '-x'$H"
+is "unknown short option in a cluster" "$("$PORTHOLE" mkpath -px 2>&1)" \
+    "porthole mkpath: unknown option '-x'$H"
+is "missing argument, short" "$("$PORTHOLE" mkpath -d 2>&1)" \
+    "porthole mkpath: option '-d' needs an argument$H"
+is "missing argument, long (abbreviated)" "$("$PORTHOLE" mkpath --di 2>&1)" \
+    "porthole mkpath: option '--dir' needs an argument$H"
+is "an argument to a flag" "$("$PORTHOLE" mkpath --portable=1 2>&1)" \
+    "porthole mkpath: option '--portable' takes no argument$H"
 
 # Default base: a hostile TMPDIR is skipped, and XDG_RUNTIME_DIR used
 # only when it is ours and 0700.

@@ -22,6 +22,18 @@ h=$(cat "$B/paths.h")
 matches "policy path from SYSCONFDIR" "$h" '"/etc/phx/porthole/policy"'
 matches "broker socket from RUNSTATEDIR" "$h" '"/run/phx/porthole/porthole.sock"'
 matches "helper from LIBEXECDIR" "$h" '"/opt/ph/lib/exec/porthole-helper"'
+# The installed man pages name the installed paths, not a default build's.
+M=$S/opt/ph/man
+is "no installed man page names /usr/local" \
+    "$(cat "$M"/man*/* 2>/dev/null | grep -c /usr/local)" 0
+matches "porthole.policy(5) names SYSCONFDIR's policy" \
+    "$(cat "$M/man5/porthole.policy.5")" '^\.Pa /etc/phx/porthole/policy$'
+matches "porthole-helper(8) names LIBEXECDIR's helper" \
+    "$(cat "$M/man8/porthole-helper.8")" '^\.It Pa /opt/ph/lib/exec/porthole-helper$'
+matches "porthole(1) names RUNSTATEDIR's socket" \
+    "$(cat "$M/man1/porthole.1")" '/run/phx/porthole/porthole\.sock'
+ok "bash completion installed" \
+    test -f "$S/opt/ph/share/bash-completion/completions/porthole"
 is "soname" "$(readelf -d "$S/opt/ph/lib/libporthole.so.0.1.0" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')" libporthole.so.0
 
 cat > "$T/prog.c" <<'C'
@@ -55,4 +67,11 @@ exp=$(nm -D --defined-only "$S/opt/ph/lib/libporthole.so.0.1.0" |
 map=$(sed -n 's/^[[:space:]]*\(ph_[a-z_]*\);/\1/p' "$TOP/src/lib/libporthole.map" | sort)
 is "exported symbols == libporthole.map" "$exp" "$map"
 ok "no ph__ internals exported" sh -c "! nm -D '$S/opt/ph/lib/libporthole.so.0.1.0' | grep -q ' ph__'"
+
+# make uninstall, with the same variables, removes every file it installed.
+make -s -C "$TOP" BUILD="$B" PREFIX=/opt/ph SYSCONFDIR=/etc/phx \
+    RUNSTATEDIR=/run/phx LIBEXECDIR=/opt/ph/lib/exec MANDIR=/opt/ph/man \
+    DESTDIR="$S" uninstall >"$T/make.out" 2>&1
+is "make uninstall succeeds" $? 0
+is "make uninstall leaves no file" "$(find "$S" ! -type d)" ""
 finish

@@ -138,6 +138,46 @@ usage "-U 65534 (overflow uid, S35)" -U 65534 -- true
 matches "overflow uid refusal says why" "$(cat "$T/usage.err")" 'overflow uid'
 usage "-G 65534 (overflow gid, S35)" -G 65534 -- true
 usage "unknown option" --bogus -- true
+H="; see 'porthole listen --help'"
+is "unknown option: one line of porthole's own, with the hint" \
+    "$(cat "$T/usage.err")" "porthole listen: unknown option '--bogus'$H"
+usage "unknown short option" -x -- true
+is "...named as typed" "$(cat "$T/usage.err")" \
+    "porthole listen: unknown option '-x'$H"
+usage "-p without its argument" -p
+is "...says so" "$(cat "$T/usage.err")" \
+    "porthole listen: option '-p' needs an argument$H"
+usage "--help=x" --help=x
+is "...a flag given an argument" "$(cat "$T/usage.err")" \
+    "porthole listen: option '--help' takes no argument$H"
+
+# PROGRAM is looked for at start, as execvp() will, with env(1)'s
+# statuses, before anything is made on disk: a server that cannot run
+# its PROGRAM would only serve EOF.
+noprog() {	# desc status program [listen args...]
+	_d=$1 _st=$2 _pr=$3; shift 3
+	# Bounded: a listen that does not check would serve for ever.
+	timeout -k 2 10 "$PORTHOLE" listen "$@" -- "$_pr" >"$T/np.out" \
+	    2>"$T/np.err"
+	is "PROGRAM $_d: exit $_st" $? "$_st"
+}
+printf '#!/bin/sh\n' >"$T/noexec.sh"
+chmod 0644 "$T/noexec.sh"
+noprog "not found (a path)" 127 "$T/no-such-program" -p "$T/np.sock"
+is "...with the usual message" "$(cat "$T/np.err")" \
+    "porthole listen: cannot run '$T/no-such-program': No such file or directory"
+fails "...and no socket made" test -e "$T/np.sock"
+fails "...nor its lock" test -e "$T/np.sock.lock"
+noprog "not found on PATH" 127 no-such-program-porthole
+is "...says so" "$(cat "$T/np.err")" \
+    "porthole listen: cannot run 'no-such-program-porthole': No such file or directory"
+is "...no path printed" "$(cat "$T/np.out")" ""
+is "...no private directory left" "$(ls -A "$T/run" | wc -l | tr -d ' ')" 0
+noprog "not executable" 126 "$T/noexec.sh" -p "$T/np.sock"
+is "...says so" "$(cat "$T/np.err")" \
+    "porthole listen: cannot run '$T/noexec.sh': Permission denied"
+fails "...and no socket made" test -e "$T/np.sock"
+noprog "a directory" 126 "$T"
 
 # --- the default: a private directory, the path as the first line ----
 srv d "$T/env.sh"
@@ -511,14 +551,18 @@ is "12 connections served" "$n" 12
 wait_for 50 no_children "$srv"; is "no children left" $? 0
 _zp=$srv; is "no zombies among them" "$(zombies_of)" 0
 stop "$srv" >/dev/null
-srv x -- "$T/no-such-program"
+# PROGRAM is checked at start (above); one that goes away later fails
+# per connection only.
+cp "$T/echo.sh" "$T/vanishing.sh"
+srv x -- "$T/vanishing.sh"
 p=$(first_line x)
 wait_for 50 listening "$p"
+rm -f "$T/vanishing.sh"
 out=$(hear "$p"); rc=$?
-is "a missing PROGRAM: the client gets EOF" "$rc:$out" "0:"
+is "a PROGRAM gone since start: the client gets EOF" "$rc:$out" "0:"
 wait_for 50 grep -q 'cannot run' "$T/x.err"
 matches "...the error is on stderr" "$(cat "$T/x.err")" \
-    "porthole listen: cannot run '$T/no-such-program': No such file"
+    "porthole listen: cannot run '$T/vanishing.sh': No such file"
 ok "...and the server lives on" kill -0 "$srv"
 _zp=$srv; wait_for 50 no_children "$srv"; is "...its child reaped" $? 0
 stop "$srv" >/dev/null

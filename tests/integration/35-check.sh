@@ -20,6 +20,41 @@ is "no SPEC and no --policy: usage error 2" $? 2
 is "--policy with a relative path: usage error 2" $? 2
 "$PH" check tcp:0 >/dev/null 2>&1
 is "a SPEC with port 0: usage error 2" $? 2
+# Usage errors of check and run (the same SPECs) say what is wrong, in
+# one line with the hint; run fails before any socket or PROGRAM.
+HC="; see 'porthole check --help'" HR="; see 'porthole run --help'"
+out=$("$PH" check tcp:80 --user x 2>&1)
+is "an option after a SPEC: usage error 2" $? 2
+is "...saying that options come before SPECs" "$out" \
+    "porthole check: '--user' after a SPEC: options come before SPECs$HC"
+out=$("$PH" check -- -x 2>&1)
+matches "after '--', '-x' is a (bad) SPEC, not an option" "$out" \
+    "^porthole check: '-x': not a SPEC "
+out=$("$PH" check -x tcp:80 2>&1)
+is "an unknown option: usage error 2" $? 2
+is "...one line of porthole's own, with the hint" "$out" \
+    "porthole check: unknown option '-x'$HC"
+is "an unknown long option" "$("$PH" check --frob tcp:80 2>&1)" \
+    "porthole check: unknown option '--frob'$HC"
+is "--policy without its FILE (abbreviated)" "$("$PH" check --pol 2>&1)" \
+    "porthole check: option '--policy' needs an argument$HC"
+out=$("$PH" run -- touch "$T/ran" 2>&1)
+is "run -- PROGRAM without a SPEC: usage error 2" $? 2
+is "...saying that no SPEC was given" "$out" \
+    "porthole run: no SPEC given before '--'$HR"
+fails "...and PROGRAM did not run" test -e "$T/ran"
+out=$("$PH" run 2>&1)
+is "run with nothing: no SPEC given" "$out" "porthole run: no SPEC given$HR"
+out=$("$PH" run tcp:80 --backlog 5 -- touch "$T/ran" 2>&1)
+is "run: an option after a SPEC: usage error 2" $? 2
+is "...saying that options come before SPECs" "$out" \
+    "porthole run: '--backlog' after a SPEC: options come before SPECs$HR"
+is "run: an unknown option" "$("$PH" run -x tcp:80 -- true 2>&1)" \
+    "porthole run: unknown option '-x'$HR"
+is "run: --backlog without its N" "$("$PH" run --backlog 2>&1)" \
+    "porthole run: option '--backlog' needs an argument$HR"
+is "run: --help=x" "$("$PH" run --help=x 2>&1)" \
+    "porthole run: option '--help' takes no argument$HR"
 
 mkdir -m 0755 "$T/etc"
 printf 'allow user 0 tcp:80\n' >"$T/etc/notroot"

@@ -50,12 +50,22 @@ is "-U unknown user: 2" $? 2
 "$PORTHOLE" connect -U 4294967295 a >/dev/null 2>&1
 is "-U (uid_t)-1 refused: 2" $? 2
 "$PORTHOLE" connect --bogus a >/dev/null 2>&1; is "connect bad option: 2" $? 2
+# One line of porthole's own, with the hint; also after PATH (connect
+# takes options anywhere before '--').
+is "connect bad option: one line, with the hint" \
+    "$("$PORTHOLE" connect a --bogus 2>&1)" \
+    "porthole connect: unknown option '--bogus'; see 'porthole connect --help'"
+is "connect -U without its USER" "$("$PORTHOLE" connect a -U 2>&1)" \
+    "porthole connect: option '-U' needs an argument; see 'porthole connect --help'"
 out=$("$PORTHOLE" audit --help); rc=$?
 is "audit --help exits 0" $rc 0
 matches "audit --help shows usage" "$out" '^Usage: porthole audit'
 "$PORTHOLE" audit >/dev/null 2>&1; is "audit without PATH: 2" $? 2
 "$PORTHOLE" audit a b >/dev/null 2>&1; is "audit a b: 2" $? 2
 "$PORTHOLE" audit --bogus a >/dev/null 2>&1; is "audit bad option: 2" $? 2
+is "audit bad option: one line, with the hint" \
+    "$("$PORTHOLE" audit -q a 2>&1)" \
+    "porthole audit: unknown option '-q'; see 'porthole audit --help'"
 
 # ---- connect: real servers ------------------------------------------
 mkdir -m 0700 "$T/s"
@@ -224,8 +234,40 @@ if "$PORTHOLE" listen --help >/dev/null 2>&1; then
 	wait_sock "$T/l/sock"
 	out=$(printf 'four' | pc "$T/l/sock"); rc=$?
 	is "porthole listen + connect: half-close, reply" "$(echo $out)/$rc" "4/0"
+	# A server that refuses us (listen -U another uid) accepts and
+	# closes at once, before reading: connect says so, exit 1, whether
+	# our input reached the socket first or not (5 tries), and when it
+	# had not ended (a FIFO held open: nothing sent, no EOF).
+	other=4000000001		# not ours; no passwd entry needed
+	"$PORTHOLE" listen -p "$T/l/no" -U "$other" -- cat \
+	    >/dev/null 2>"$T/l/no.log" &
+	pids="$pids $!"
+	wait_sock "$T/l/no"
+	refused="^porthole connect: '$T/l/no' closed the connection without a reply: the server may not allow uid $me \\($myname\\), or be busy; its log says which\$"
+	n=0
+	for i in 1 2 3 4 5; do
+		err=$(printf 'hello\n' | pc "$T/l/no" 2>&1 >/dev/null); rc=$?
+		[ "$rc" = 1 ] && printf '%s\n' "$err" | grep -Eq -- "$refused" &&
+		    n=$((n + 1))
+	done
+	is "refused by the server, input sent: exit 1 with the reason (5/5)" \
+	    "$n" 5
+	mkfifo "$T/l/fifo"
+	err=$(pc "$T/l/no" 0<>"$T/l/fifo" 2>&1 >/dev/null); rc=$?
+	is "refused, input not ended and nothing sent: exit 1" "$rc" 1
+	matches "...with the reason" "$err" "$refused"
+	matches "the server logged the refusals" "$(cat "$T/l/no.log")" \
+	    "refused uid=$me "
+	# A server that reads everything and answers nothing is no refusal.
+	"$PORTHOLE" listen -p "$T/l/quiet" -- sh -c 'cat >/dev/null' \
+	    >/dev/null 2>&1 &
+	pids="$pids $!"
+	wait_sock "$T/l/quiet"
+	err=$(printf 'hello\n' | pc "$T/l/quiet" 2>&1); rc=$?
+	is "a server that reads and answers nothing: exit 0, silent" \
+	    "$rc/$err" "0/"
 else
-	skip 1 "porthole listen not built"
+	skip 6 "porthole listen not built"
 fi
 
 # ---- connect: failures ---------------------------------------------

@@ -67,6 +67,14 @@ run noprog2 "$PH" exec --
 is "'--' without PROGRAM is a usage error (2)" "$rc" 2
 run badopt "$PH" exec --bogus /bin/true
 is "an unknown option is a usage error (2)" "$rc" 2
+is "...said in one line of porthole's own, with the hint" "$(err_of badopt)" \
+    "porthole exec: unknown option '--bogus'; see 'porthole exec --help'"
+run badopt2 "$PH" exec -n /bin/true
+is "-n is no short form of --no-inherit" "$(err_of badopt2)" \
+    "porthole exec: unknown option '-n'; see 'porthole exec --help'"
+run badopt3 "$PH" exec --no-inherit=1 /bin/true
+is "--no-inherit=1: takes no argument" "$(err_of badopt3)" \
+    "porthole exec: option '--no-inherit' takes no argument; see 'porthole exec --help'"
 run ddash "$PH" exec --no-inherit -- sh -c 'exit 0'
 is "options, '--', PROGRAM" "$rc" 0
 run after "$PH" exec sh -c 'printf "%s\n" "$@"' sh --no-inherit --help

@@ -12,13 +12,18 @@
 #            mode; supplementary groups count, as before.
 #   S12-S14  no parser runs with any uid 0 (issue 9): the parser guard
 #            refuses in the shipped binaries (the helper run by root;
-#            portholed started with a real uid 0 it cannot drop); the
-#            setuid helper reads as root, then setgroups/setresgid/
-#            setresuid, then raises only the capability the request
-#            needs (strace); the file-capability helper the same; the
-#            daemon parses --user in a child as 65534 and the policy
-#            after its own drop (strace), and still keeps CAP_NET_RAW
-#            only when the policy grants raw sockets.
+#            portholed started with a real uid 0 it cannot drop); gdb,
+#            breaking on every parser (policy, passwd/group, request),
+#            sees each entered with the caller's uids in both helpers
+#            and with 65534 in portholed and its --user child, and sees
+#            uid 0 in the control (the helper run by root); a caller
+#            with mixed real and effective uids is refused; the setuid
+#            helper reads as root, then setgroups/setresgid/setresuid,
+#            then raises only the capability the request needs (strace);
+#            the file-capability helper the same; the daemon parses
+#            --user in a child as 65534 and the policy after its own
+#            drop (strace), and still keeps CAP_NET_RAW only when the
+#            policy grants raw sockets.
 #   S47      a raw socket from the setuid helper is the caller's: it is
 #            made after the drop, not under setfsuid().
 . "$TOP/tests/root/broker-lib.sh"
@@ -38,6 +43,7 @@ write_policy <<EOF
 allow group $GB tcp:127.0.0.1:80 raw:icmp
 allow user alice tcp:127.0.0.1:81
 EOF
+GOOD_POLICY=$(cat "$POLICY")
 
 # modes FUNCTION: FUNCTION MODE for daemon, setuid and caps, skipping
 # those that cannot run here (as many tests as the first run made).
@@ -141,6 +147,31 @@ for m in setuid caps; do
 	fi
 	guard_helper "$m"
 done
+# S12, S18: a caller whose real and effective uids differ (as under a
+# set-user-ID program of bob's run by alice) is refused: the setuid
+# helper acts for its real uid only if that is the channel's peer; the
+# file-capability helper cannot change ids, so they must all agree.
+mixed() {	# setuid|caps
+	m=$1
+	mode_env "$m"
+	out=$(setpriv --ruid=alice --euid=bob --regid="$GA" --clear-groups -- \
+	    "$T/ph-brokerclient" -H "$_H" bind tcp4 127.0.0.1 81 2>&1)
+	is "$m: real uid alice, effective uid bob: refused (S12, S18)" \
+	    "$(verdict "$out")" "dropped none exit:1"
+	if [ "$m" = setuid ]; then
+		matches "setuid: the peer (bob's euid) is not the caller (alice)" \
+		    "$out" "the peer on fd 3 is not the calling user"
+	else
+		matches "caps: the ids are mixed" "$out" "mixed user ids"
+	fi
+}
+for m in setuid caps; do
+	if [ -n "$(mode_skip "$m")" ]; then
+		skip 2 "$m: $(mode_skip "$m")"
+		continue
+	fi
+	mixed "$m"
+done
 # portholed with a real uid 0 it cannot drop (effective uid nobody, no
 # capabilities): the guard refuses to parse /etc/passwd for --user.
 _log_mark=$(wc -l < "$T/daemon.log")
@@ -155,11 +186,135 @@ out=$(ids daemon --regid="$GA" --clear-groups -- bind tcp4 127.0.0.1 81)
 is "daemon: control: and grants" "$(kv result "$out")" granted
 stop_daemon
 
-# --- S12-S14: the order, seen by strace -----------------------------------
-if ! command -v strace >/dev/null 2>&1; then
-	skip 18 "strace not installed"
-	finish
+# portholed itself: $daemon_pid, or strace's child when it runs under
+# strace (not portholed's own children, which daemon_real_pid may name).
+dpid() {
+	if [ "$(cat "/proc/$daemon_pid/comm" 2>/dev/null)" = strace ]; then
+		_c=$(cat "/proc/$daemon_pid/task/$daemon_pid/children")
+		echo "${_c%% *}"
+	else
+		echo "$daemon_pid"
+	fi
+}
+
+# --- S12-S14, issue 9: no parser is entered with any uid 0 (gdb) --------
+# A breakpoint on every parser of the policy, the name files and the
+# request; at each hit, the process's four uids (real, effective, saved,
+# file system) from /proc.  This sees a parse as root whatever the guard
+# says; the control (the helper run by root) shows that it would.
+cat > "$T/hits.py" <<'EOF'
+import gdb
+gdb.execute("set pagination off")
+gdb.execute("set detach-on-fork off")
+gdb.execute("set schedule-multiple on")
+gdb.execute("set follow-fork-mode parent")
+class Hit(gdb.Breakpoint):
+    def stop(self):
+        pid = gdb.selected_inferior().pid
+        with open("/proc/%d/status" % pid) as f:
+            uids = [l.split()[1:] for l in f if l.startswith("Uid:")][0]
+        print("HIT %s pid=%d uids=%s" % (self.location, pid, ",".join(uids)),
+              flush=True)
+        return False
+for fn in ("ph_names_parse", "tab_parse", "ph_policy_parse", "parse_line",
+           "ph__req_decode"):
+    Hit(fn)
+if gdb.selected_inferior().pid == 0:
+    gdb.execute("run")
+for _ in range(20):
+    live = [i for i in gdb.inferiors() if i.pid > 0]
+    if not live:
+        break
+    gdb.execute("inferior %d" % live[0].num)
+    try:
+        gdb.execute("continue")
+    except gdb.error:
+        break
+print("GDB-DONE", flush=True)
+EOF
+# hits_helper MODE OUT SETPRIV-ARGS... -- CLIENT-ARGS...: gdb attaches to
+# the helper while it waits for its request (-W), then lets it run.
+hits_helper() {
+	_m=$1 _o=$2; shift 2
+	: > "$T/gdb.client"
+	ids "$_m" "$@" > "$T/gdb.client" 2>&1 &
+	_j=$!
+	_i=0
+	while ! grep -qs '^helper_pid=' "$T/gdb.client" && [ $_i -lt 50 ]; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	_hp=$(kv helper_pid "$(cat "$T/gdb.client")")
+	timeout 30 gdb -batch -nx -p "${_hp:-0}" -x "$T/hits.py" > "$_o" 2>&1
+	wait "$_j"
+	out=$(cat "$T/gdb.client")
+}
+# uids_of FILE: the distinct uid lists of its hits, one a line
+uids_of() { sed -n 's/^HIT .* uids=//p' "$1" | sort -u; }
+fns_of() { sed -n 's/^HIT \([^ ]*\) .*/\1/p' "$1" | sort -u | tr '\n' ' '; }
+ALL_PARSERS="parse_line ph__req_decode ph_names_parse ph_policy_parse tab_parse "
+if command -v gdb >/dev/null 2>&1 && gdb -batch -nx -ex 'python print(1)' \
+    >/dev/null 2>&1; then
+	for m in setuid caps; do
+		if [ -n "$(mode_skip "$m")" ]; then
+			skip 3 "$m: $(mode_skip "$m")"
+			continue
+		fi
+		hits_helper "$m" "$T/gdb.$m" --regid="$GA" --clear-groups -- \
+		    -W 4000 bind tcp4 127.0.0.1 81
+		is "$m (under gdb): alice's bind is granted" "$(kv result "$out")" granted
+		is "$m: gdb saw every parser run" "$(fns_of "$T/gdb.$m")" "$ALL_PARSERS"
+		is "$m: each of them as alice, no uid 0 (issue 9)" \
+		    "$(uids_of "$T/gdb.$m")" "$A,$A,$A,$A"
+	done
+	if [ -z "$(mode_skip setuid)" ]; then
+		mode_env setuid
+		: > "$T/gdb.client"
+		"$T/ph-brokerclient" -H "$_H" -W 4000 bind tcp4 127.0.0.1 81 \
+		    > "$T/gdb.client" 2>&1 &
+		j=$!
+		i=0
+		while ! grep -qs '^helper_pid=' "$T/gdb.client" && [ $i -lt 50 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		hp=$(kv helper_pid "$(cat "$T/gdb.client")")
+		timeout 30 gdb -batch -nx -p "${hp:-0}" -x "$T/hits.py" \
+		    > "$T/gdb.root" 2>&1
+		wait "$j"
+		matches "control: run by root, gdb sees a parser entered as root" \
+		    "$(uids_of "$T/gdb.root")" "^0,0,0,0$"
+		matches "control: which the guard then refuses" \
+		    "$(cat "$T/gdb.client")" "refusing to parse as root"
+	else
+		skip 2 "setuid: $(mode_skip setuid)"
+	fi
+	# portholed under gdb: the --user child and the daemon itself.
+	timeout 60 gdb -batch -nx -ex 'set startup-with-shell off' -x "$T/hits.py" \
+	    --args "$PHD" -f --policy "$POLICY" --socket "$SOCK" \
+	    > "$T/gdb.daemon" 2>&1 &
+	g=$!
+	i=0
+	while ! grep -q 'listening on' "$T/gdb.daemon" && [ $i -lt 200 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	dp=$(sed -n 's/^HIT ph_policy_parse pid=\([0-9]*\) .*/\1/p' "$T/gdb.daemon" |
+	    head -n 1)
+	ok "daemon (under gdb): starts and listens" grep -q 'listening on' "$T/gdb.daemon"
+	out=$(ids daemon --regid="$GA" --clear-groups -- bind tcp4 127.0.0.1 81)
+	is "daemon (under gdb): alice's bind is granted" "$(kv result "$out")" granted
+	[ -n "$dp" ] && kill -TERM "$dp" 2>/dev/null
+	wait "$g"
+	is "daemon: gdb saw the name files, the policy and the request parsed" \
+	    "$(fns_of "$T/gdb.daemon")" "$ALL_PARSERS"
+	is "daemon: in two processes (the --user child, then the daemon)" \
+	    "$(sed -n 's/^HIT ph_names_parse pid=\([0-9]*\) .*/\1/p' "$T/gdb.daemon" |
+	    sort -u | wc -l | tr -d ' ')" 2
+	is "daemon: each of them as $NOBODY, no uid 0 (issue 9)" \
+	    "$(uids_of "$T/gdb.daemon")" "$NOBODY,$NOBODY,$NOBODY,$NOBODY"
+else
+	skip 13 "gdb with python not installed"
 fi
+
+# --- S12-S14: the order, seen by strace -----------------------------------
 # lineno FILE REGEX: the number of the first line matching, or 0.
 lineno() { grep -nE -- "$2" "$1" | head -n 1 | cut -d: -f1 | grep . || echo 0; }
 # lastno FILE REGEX: the number of the last line matching, or 0.
@@ -238,17 +393,42 @@ order() {	# setuid|caps
 	    is "caps: CAP_NET_BIND_SERVICE is never effective for a raw socket" \
 	    "$(grep -cE "$BIND_EFF" "$f")" 0
 }
-for m in setuid caps; do
-	if [ -n "$(mode_skip "$m")" ]; then
-		skip 13 "$m: $(mode_skip "$m")"
-		continue
-	fi
-	order "$m"
-done
 
-# --- portholed: --user parsed in a child as 65534, the policy after the
-# drop; CAP_NET_RAW only with a raw grant (S14, S15) ----------------------
-dpid() { daemon_real_pid | tr -dc '0-9'; }	# portholed, not strace
+# the helpers, then the daemon (below): 12 + 12 + 4 tests
+if command -v strace >/dev/null 2>&1; then
+	for m in setuid caps; do
+		if [ -n "$(mode_skip "$m")" ]; then
+			skip 12 "$m: $(mode_skip "$m")"
+			continue
+		fi
+		order "$m"
+	done
+
+	# portholed: --user parsed in a child as 65534, the policy after
+	# the drop (S12-S14)
+	DAEMON_WRAP="strace -f -qq -s 256 -o $T/st.daemon -e trace=clone,fork,setresuid,write,exit_group"
+	ok "daemon starts under strace" start_daemon
+	DAEMON_WRAP=
+	is "daemon (traced): uids all --user's" \
+	    "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$(dpid)/status")" \
+	    "$NOBODY $NOBODY $NOBODY $NOBODY"
+	stop_daemon
+	f=$T/st.daemon
+	main=$(head -n 1 "$f" | cut -d' ' -f1)
+	child=$(grep -E "^$main +(clone|fork)\(" "$f" | head -n 1 | sed 's/.* = //')
+	sed -n "s/^$main *//p" "$f" > "$f.main"
+	sed -n "s/^${child:-none} *//p" "$f" > "$f.child"
+	before "daemon: the --user child drops to 65534, then answers 8 bytes" \
+	    "$(lineno "$f.child" '^setresuid\(65534, 65534, 65534\) += 0')" \
+	    "$(lineno "$f.child" '^write\([0-9]+, .*, 8\) += 8')"
+	before "daemon: it drops to --user, then parses the policy" \
+	    "$(lineno "$f.main" "^setresuid\\($NOBODY, $NOBODY, $NOBODY\\) += 0")" \
+	    "$(lineno "$f.main" '^write\(2, ".*policy .* loaded: 2 rules')"
+else
+	skip 28 "strace not installed"
+fi
+
+# --- portholed keeps CAP_NET_RAW only with a raw grant (S14, S15) ------
 # capof SET: the daemon's capability SET (CapEff...) as hex, without
 # CAP_NET_ADMIN (bit 12), which binding may need (priv.c's S49 filter):
 # this test is about CAP_NET_BIND_SERVICE (10) and CAP_NET_RAW (13).
@@ -260,30 +440,14 @@ daemon_caps() {	# want-hex description
 	is "daemon: CapEff $1 ($2)" "$(capof CapEff)" "$1"
 	is "daemon: CapPrm $1" "$(capof CapPrm)" "$1"
 }
-DAEMON_WRAP="strace -f -qq -s 256 -o $T/st.daemon -e trace=clone,fork,setresuid,write,exit_group"
-ok "daemon starts under strace" start_daemon
-DAEMON_WRAP=
+ok "daemon starts" start_daemon
 daemon_caps 0000000000002400 "the policy grants raw:icmp"
-is "daemon: uids all --user's" \
-    "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$(dpid)/status")" \
-    "$NOBODY $NOBODY $NOBODY $NOBODY"
 stop_daemon
-mkdir -p /tmp/b-ident-dbg; cp "$T"/st.* /tmp/b-ident-dbg/
-f=$T/st.daemon
-main=$(head -n 1 "$f" | cut -d' ' -f1)
-child=$(grep -E "^$main +(clone|fork)\(" "$f" | head -n 1 | sed 's/.* = //')
-sed -n "s/^$main *//p" "$f" > "$f.main"
-sed -n "s/^${child:-none} *//p" "$f" > "$f.child"
-before "daemon: the --user child drops to 65534, then answers 8 bytes" \
-    "$(lineno "$f.child" '^setresuid\(65534, 65534, 65534\) += 0')" \
-    "$(lineno "$f.child" '^write\([0-9]+, .*, 8\) += 8')"
-before "daemon: it drops to --user, then parses the policy" \
-    "$(lineno "$f.main" "^setresuid\\($NOBODY, $NOBODY, $NOBODY\\) += 0")" \
-    "$(lineno "$f.main" '^write\(2, ".*policy .* loaded: 2 rules')"
 printf '# no raw grant\nallow user alice tcp:127.0.0.1:81\n' | write_policy
 ok "daemon starts with a policy that grants no raw socket" start_daemon
 daemon_caps 0000000000000400 "no raw grant: CAP_NET_RAW shed after parsing"
 out=$(ids daemon --regid="$GA" --clear-groups -- bind tcp4 127.0.0.1 81)
 is "daemon: control: and grants" "$(kv result "$out")" granted
 stop_daemon
+printf '%s\n' "$GOOD_POLICY" | write_policy
 finish

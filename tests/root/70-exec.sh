@@ -244,10 +244,38 @@ is "bob's http.server fails (its own exit status, 1)" "$rc" 1
 matches "python saw EACCES (PermissionError errno 13)" "$out" \
     "PermissionError: \[Errno 13\] Permission denied"
 matches "bob is told which rule to add to which file" "$out" \
-    "^porthole exec: python3\[[0-9]+\]: bind tcp:127\.0\.0\.1:80: denied by the porthole policy; to allow it, add 'allow user ($B|bob) tcp:127\.0\.0\.1:80' to $POLICY\$"
+    "^porthole exec: python3\[[0-9]+\]: bind tcp:127\.0\.0\.1:80: denied by the porthole policy; to allow it, add a line such as 'allow user bob tcp:127\.0\.0\.1:80' to $POLICY \(portholed reads it again on 'systemctl reload portholed' or SIGHUP\)\$"
 matches "portholed logged the refusal" "$(daemon_log)" \
     "^refused uid=$B gid=[0-9]+ pid=[0-9]+ tcp:127\.0\.0\.1:80"
 is "nothing listens on port 80" "$(listeners 80)" 0
+
+# The same hint from porthole run and porthole exec (src/cli/hint.h):
+# the same words, the user's name from /etc/passwd, and the rule the
+# broker asks for: the address itself, and for [::] the port-only rule
+# whatever IPV6_V6ONLY says, since [::] needs 0.0.0.0 granted too (S50).
+exec_hint() {	# user sock addr port [flag]: the preload's line, cut
+	px daemon "$@" 2>&1 >/dev/null |
+	    sed -n 's/^porthole exec: ph-bindtest\[[0-9]*\]: bind //p'
+}
+run_hint() {	# user SPEC: run's line, cut
+	with_mode daemon "$1" "$PH" run "$2" -- /bin/true 2>&1 >/dev/null |
+	    sed -n 's/^porthole run: //p'
+}
+h4=$(exec_hint bob "$BT" bind tcp4 127.0.0.1 80)
+matches "hint: exec names bob and the address's rule" "$h4" \
+    "^tcp:127\.0\.0\.1:80: .*; to allow it, add a line such as 'allow user bob tcp:127\.0\.0\.1:80' to $POLICY \(portholed"
+is "hint: run says the same for tcp:127.0.0.1:80" \
+    "$(run_hint bob tcp:127.0.0.1:80)" "$h4"
+h6=$(exec_hint bob "$BT" bind tcp6 :: 80 v6only)
+matches "hint: exec of [::]:80 (v6only): the port-only rule" "$h6" \
+    "^tcp:\[::\]:80: .*; to allow it, add a line such as 'allow user bob tcp:80' to $POLICY \(\[::\] needs 0\.0\.0\.0 granted too; portholed"
+is "hint: exec of [::]:80 dual-stack says the same" \
+    "$(exec_hint bob "$BT" bind tcp6 :: 80 dual)" "$h6"
+is "hint: run says the same for tcp:[::]:80" \
+    "$(run_hint bob 'tcp:[::]:80')" "$h6"
+matches "hint: run of tcp:80 (no address): the port-only rule" \
+    "$(run_hint bob tcp:80)" \
+    "^tcp:80: .*; to allow it, add a line such as 'allow user bob tcp:80' to $POLICY \(portholed"
 
 # --- nginx: a master that binds, workers that it forks ------------------
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
@@ -444,7 +472,7 @@ battery() {	# mode
 	    "EACCES 0 none"
 	matches "$m: ... with the rule to add and the policy file" \
 	    "$(cat "$T/bt.err")" \
-	    "^porthole exec: ph-bindtest\[[0-9]+\]: bind tcp:127\.0\.0\.1:82: .*; to allow it, add 'allow user ($A|alice) tcp:127\.0\.0\.1:82' to $POLICY\$"
+	    "^porthole exec: ph-bindtest\[[0-9]+\]: bind tcp:127\.0\.0\.1:82: .*; to allow it, add a line such as 'allow user alice tcp:127\.0\.0\.1:82' to $POLICY \(portholed reads it again on 'systemctl reload portholed' or SIGHUP\)\$"
 	out=$(px "$m" alice "$BT" bind tcp4 127.0.0.1 606 reuseport 2>&1)
 	is "$m: S48: SO_REUSEPORT set: EACCES" "$(kv result "$out")" EACCES
 	out=$(px "$m" alice "$BT" threads 8 tcp4 127.0.0.1 610 2>&1)

@@ -161,7 +161,13 @@ stop_daemon() {
 	daemon_pid=
 }
 # The pid of portholed itself (under $DAEMON_WRAP, the wrapper's child).
+# Unwrapped, that is $daemon_pid: portholed's own children (its closers,
+# issue 9 item 3) are not it.
 daemon_real_pid() {
+	if [ "$(cat "/proc/$daemon_pid/comm" 2>/dev/null)" = portholed ]; then
+		printf '%s\n' "$daemon_pid"
+		return
+	fi
 	_c=$(cat "/proc/$daemon_pid/task/$daemon_pid/children" 2>/dev/null)
 	printf '%s\n' "${_c:-$daemon_pid}"
 }

@@ -5,7 +5,8 @@
  * The policy is parsed from memory and grants loopback ports >= 1024 to
  * this process's own uid, so nothing here needs privilege; the raw and
  * packet open cases check what the handler answers with or without
- * CAP_NET_RAW.
+ * CAP_NET_RAW, and the TCP grants what it answers with or without the
+ * right to attach a socket filter (CAP_NET_ADMIN on Linux 6.18).
  *
  * One case per outcome of docs/PROTOCOL.md section 8 (the order of the
  * checks, the errno and reason of every answer, which requests drop the
@@ -13,8 +14,10 @@
  * connected sockets, wrong type or protocol (S46, S52); SO_REUSEPORT and
  * UDP SO_REUSEADDR (S48); denied by policy; the IPv6 wildcard without the
  * IPv4 wildcard whatever IPV6_V6ONLY says, and IPv4-mapped addresses
- * (S50); a filter the caller locked, and the same socket asked twice
- * (S49); bind() failing; foreign_netns for an open (S56); malformed
+ * (S50); a filter the caller locked, the same socket asked twice, and a
+ * broker that cannot lock its filter (no CAP_NET_ADMIN: no TCP grant)
+ * (S49); bind() failing; a sharing option flipped by another thread
+ * during the request (S48); foreign_netns for an open (S56); malformed
  * messages, another version, an fd where none belongs or none where one
  * must be, and uid (uid_t)-1 (S37, S40, S70-S75); and the grants: a TCP
  * socket listening with the SYN-ACK filter locked, from which connect()
@@ -27,9 +30,12 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
 
@@ -65,13 +71,19 @@
 
 /* Ports the policy grants on 127.0.0.1 and [::1]; none is privileged. */
 #define PORT_LO		47300
+#define STR_(x)		#x
+#define XSTR(x)		STR_(x)
+#define BIND_LO		"bind 127.0.0.1:" XSTR(PORT_LO)	/* audit, kind unknown */
 #define PORT_HI		47379
 #define PORT_DENIED	47380		/* in no rule */
 #define PORT_V6ANY	47390		/* tcp:[::] only */
 #define PORT_BOTHANY	47391		/* tcp:[::] and tcp:0.0.0.0 */
 #define OTHER_UID	4000000000u	/* S37: above INT_MAX, in no rule */
 
-#define POLICY_NAME	"test-policy"
+#define POLICY_NAME	"test-policy"	/* named in parse errors only */
+/* What ph_policy_file() reports, in audit rules, for a policy parsed
+ * from memory. */
+#define POLICY_FILE	"-"
 
 /* The filter priv.c locks on every TCP grant (S49): drop SYN|ACK. */
 static const struct sock_filter	synack_drop[] = {
@@ -89,6 +101,14 @@ static char			 rule_tcp4[128], rule_udp4[128];
 static char			 rule_tcp6[128], rule_udp6[128];
 static uint32_t			 next_id = 0x1000;
 static int			 can_raw;	/* CAP_NET_RAW here */
+/* SO_ATTACH_FILTER works here: on Linux 6.18 it needs CAP_NET_ADMIN, so
+ * the handler grants TCP only with it (and fails closed without). */
+static int			 can_filter;
+
+#define LOCKED	"a socket filter is locked on the socket already"
+#define LOCKED_AUDIT	LOCKED
+#define NOADMIN	"the broker may not attach socket filters (no CAP_NET_ADMIN)"
+#define NEEDS_FILTER	"SO_ATTACH_FILTER needs CAP_NET_ADMIN here"
 
 /* ------------------------------------------------------------------ */
 /* TAP lines that name their case                                      */
@@ -247,6 +267,26 @@ check_drop(const struct res *res, int r)
 /* ------------------------------------------------------------------ */
 /* Sockets                                                              */
 
+static int	bound_port(int);
+
+/*
+ * A TCP request the policy allows: granted where the handler can lock
+ * its filter, refused with EPERM (fail closed, S19) and left unbound
+ * where it cannot.  1 if granted.
+ */
+static int
+check_tcp_grant(const struct res *res, uint32_t id, int keep)
+{
+	if (can_filter) {
+		check_answer(res, id, 0, "granted");
+		return 1;
+	}
+	check_answer(res, id, EPERM, LOCKED);
+	C_STREQ(res->audit.rule, LOCKED_AUDIT);
+	C_EQ(bound_port(keep), 0);
+	return 0;
+}
+
 static int
 sock(int family, int type, int proto)
 {
@@ -369,9 +409,8 @@ test_s52_not_a_socket(void)
 	ask(&m, sizeof(m), p[0], &res);
 	check_answer(&res, m.hdr.id, EINVAL, "the fd is not a socket");
 	C_EQ(res.out, -1);
-	/* XXX issue 9: the kind is unknown here, so the audit record has
-	 * no request text (ph__grant_format() refuses kind 0). */
-	C_STREQ(res.audit.request, "");
+	/* The kind is unknown here: "bind ADDR:PORT". */
+	C_STREQ(res.audit.request, BIND_LO);
 	C_STREQ(res.audit.rule, "");
 	close(p[1]);
 
@@ -401,7 +440,7 @@ test_s52_unix_socket_refused(void)
 		ask(&m, sizeof(m), fd, &res);
 		check_answer(&res, m.hdr.id, EINVAL,
 		    "the socket's family is not the address's");
-		C_STREQ(res.audit.request, "");
+		C_STREQ(res.audit.request, BIND_LO);
 		/* Never bound: a privileged bind() here would make a file. */
 		{
 			struct sockaddr_un	sun;
@@ -453,7 +492,7 @@ test_s52_bound_listening_connected(void)
 	m = mk_bind(AF_INET, "127.0.0.1", PORT_LO);
 	ask(&m, sizeof(m), fd, &res);
 	check_answer(&res, m.hdr.id, EINVAL, why);
-	C_STREQ(res.audit.request, "");
+	C_STREQ(res.audit.request, BIND_LO);
 
 	/* Listening: listen() binds a port first. */
 	lst = sock(AF_INET, SOCK_STREAM, 0);
@@ -591,9 +630,10 @@ test_s48_reuse_refused(void)
 	keep = dupfd(fd);
 	m = mk_bind(AF_INET, "127.0.0.1", port);
 	ask(&m, sizeof(m), fd, &res);
-	check_answer(&res, m.hdr.id, 0, "granted");
-	C_EQ(bound_port(keep), port);
-	C_EQ(getint(keep, SOL_SOCKET, SO_ACCEPTCONN), 1);
+	if (check_tcp_grant(&res, m.hdr.id, keep)) {
+		C_EQ(bound_port(keep), port);
+		C_EQ(getint(keep, SOL_SOCKET, SO_ACCEPTCONN), 1);
+	}
 	close(keep);
 	end();
 }
@@ -617,7 +657,7 @@ test_s54_denied_by_policy(void)
 	check_answer(&res, m.hdr.id, EACCES, why);
 	(void)snprintf(want, sizeof(want), "tcp:127.0.0.1:%u", PORT_DENIED);
 	C_STREQ(res.audit.request, want);
-	C_STREQ(res.audit.rule, "no rule in " POLICY_NAME);
+	C_STREQ(res.audit.rule, "no rule in " POLICY_FILE);
 	C_EQ(bound_port(keep), 0);
 	/* Denied before the filter: nothing was locked on the socket. */
 	C_EQ(get_filter(keep, NULL, 0), 0);
@@ -668,7 +708,7 @@ test_s50_v6_wildcard_needs_v4_wildcard(void)
 		check_answer(&res, m.hdr.id, EACCES, why);
 		(void)snprintf(want, sizeof(want), "tcp:[::]:%u", PORT_V6ANY);
 		C_STREQ(res.audit.request, want);
-		C_STREQ(res.audit.rule, "no rule in " POLICY_NAME);
+		C_STREQ(res.audit.rule, "no rule in " POLICY_FILE);
 		C_EQ(bound_port(keep), 0);
 		close(keep);
 	}
@@ -684,6 +724,11 @@ test_s50_v6_wildcard_with_both_grants(void)
 	int			fd, keep;
 
 	begin("test_s50_v6_wildcard_with_both_grants");
+	if (!can_filter) {
+		skip(1, NEEDS_FILTER);
+		end();
+		return;
+	}
 	/* Binds [::]:PORT_BOTHANY for a moment: no connection is made. */
 	fd = sock(AF_INET6, SOCK_STREAM, 0);
 	C_EQ(setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0), 0);
@@ -698,20 +743,13 @@ test_s50_v6_wildcard_with_both_grants(void)
 	}
 	check_answer(&res, m.hdr.id, 0, "granted");
 	C_EQ(bound_port(keep), PORT_BOTHANY);
-	/*
-	 * The audit names the rule that answered the last question asked
-	 * (0.0.0.0, line 6) or the first ([::], line 7): either is a rule
-	 * that allows part of what was bound.
-	 */
-	(void)snprintf(r4, sizeof(r4), POLICY_NAME ":6: allow user %u "
-	    "tcp:0.0.0.0:%u", (unsigned)ME.uid, PORT_BOTHANY);
-	(void)snprintf(r6, sizeof(r6), POLICY_NAME ":7: allow user %u "
+	/* The audit names the rule that allows the address asked, [::]
+	 * (line 7), not the 0.0.0.0 grant it also needed (PROTOCOL.md 8.1). */
+	(void)snprintf(r6, sizeof(r6), POLICY_FILE ":7: allow user %u "
 	    "tcp:[::]:%u", (unsigned)ME.uid, PORT_BOTHANY);
-	C_TRUE(strcmp(res.audit.rule, r4) == 0 ||
-	    strcmp(res.audit.rule, r6) == 0);
-	if (strcmp(res.audit.rule, r4) != 0 &&
-	    strcmp(res.audit.rule, r6) != 0)
-		printf("#   got '%s'\n", res.audit.rule);
+	C_STREQ(res.audit.rule, r6);
+	(void)snprintf(r4, sizeof(r4), "tcp:[::]:%u", PORT_BOTHANY);
+	C_STREQ(res.audit.request, r4);
 	close(keep);
 	end();
 }
@@ -738,11 +776,12 @@ test_s50_v4mapped(void)
 	keep = dupfd(fd);
 	m = mk_bind(AF_INET6, "::ffff:127.0.0.1", port);
 	ask(&m, sizeof(m), fd, &res);
-	check_answer(&res, m.hdr.id, 0, "granted");
 	(void)snprintf(want, sizeof(want), "tcp:[::ffff:127.0.0.1]:%u", port);
 	C_STREQ(res.audit.request, want);
-	C_STREQ(res.audit.rule, rule_tcp4);
-	C_EQ(bound_port(keep), port);
+	if (check_tcp_grant(&res, m.hdr.id, keep)) {
+		C_STREQ(res.audit.rule, rule_tcp4);
+		C_EQ(bound_port(keep), port);
+	}
 	close(keep);
 
 	/* A mapped address the IPv4 rules do not have. */
@@ -781,6 +820,11 @@ test_s49_caller_locked_filter(void)
 	int			fd, keep, family;
 
 	begin("test_s49_caller_locked_filter");
+	if (!can_filter) {		/* the caller cannot attach one either */
+		skip(1, NEEDS_FILTER);
+		end();
+		return;
+	}
 	for (family = AF_INET; family != -1;
 	    family = family == AF_INET ? AF_INET6 : -1) {
 		fd = sock(family, SOCK_STREAM, 0);
@@ -796,8 +840,7 @@ test_s49_caller_locked_filter(void)
 		(void)snprintf(want, sizeof(want), family == AF_INET ?
 		    "tcp:127.0.0.1:%u" : "tcp:[::1]:%u", PORT_LO + 2);
 		C_STREQ(res.audit.request, want);
-		C_STREQ(res.audit.rule,
-		    "the socket filter could not be locked (another one is)");
+		C_STREQ(res.audit.rule, LOCKED_AUDIT);
 		/* Not bound, and the caller's filter is still the one. */
 		C_EQ(bound_port(keep), 0);
 		C_EQ(get_filter(keep, got, 8), 1);
@@ -857,10 +900,13 @@ test_s49_bind_in_use_then_same_socket_again(void)
 	int			holder, fd, keep;
 
 	begin("test_s49_bind_in_use_then_same_socket_again");
+	if (!can_filter) {
+		skip(1, NEEDS_FILTER);
+		goto udp;
+	}
 	if ((busy = free_port(AF_INET, SOCK_STREAM)) == 0) {
 		skip(35, "no free port");
-		end();
-		return;
+		goto udp;
 	}
 	holder = sock(AF_INET, SOCK_STREAM, 0);
 	set_addr(&ss, &sl, AF_INET, "127.0.0.1", busy);
@@ -891,6 +937,7 @@ test_s49_bind_in_use_then_same_socket_again(void)
 	close(keep);
 	close(holder);
 
+ udp:
 	/* UDP, port in use. */
 	holder = sock(AF_INET6, SOCK_DGRAM, 0);
 	busy = free_port(AF_INET6, SOCK_DGRAM);
@@ -904,6 +951,94 @@ test_s49_bind_in_use_then_same_socket_again(void)
 	end();
 }
 
+/*
+ * S49, S19: a broker that cannot lock its filter (no CAP_NET_ADMIN on
+ * Linux 6.18) grants no TCP socket: EPERM, the socket left unbound.
+ * Run in a child that drops CAP_NET_ADMIN from its effective set when
+ * it has it; the child's exit status says which check failed.
+ */
+static int
+cap_effective(int cap, int on)
+{
+	struct __user_cap_header_struct	h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct	d[2];
+
+	if (syscall(SYS_capget, &h, d) == -1)
+		return -1;
+	if (on)
+		d[cap / 32].effective |= 1u << (cap % 32);
+	else
+		d[cap / 32].effective &= ~(1u << (cap % 32));
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+static int
+no_filter_child(void)
+{
+	struct sock_fprog	prog = { (unsigned short)SYNACK_LEN,
+				    (struct sock_filter *)synack_drop };
+	struct ph_msg_bind	m;
+	struct res		res;
+	unsigned		port;
+	int			fd, keep, bad = 0, probe;
+
+	if (can_filter && cap_effective(CAP_NET_ADMIN, 0) == -1)
+		return 77;
+	probe = sock(AF_INET, SOCK_STREAM, 0);
+	if (setsockopt(probe, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof(prog)) == 0)
+		return 77;	/* this kernel needs no capability for it */
+	close(probe);
+	if ((port = free_port(AF_INET, SOCK_STREAM)) == 0)
+		return 77;
+	fd = sock(AF_INET, SOCK_STREAM, 0);
+	keep = dupfd(fd);
+	m = mk_bind(AF_INET, "127.0.0.1", port);
+	ask(&m, sizeof(m), fd, &res);
+	if (res.r != 0 || !res.fd_closed || res.out != -1)
+		bad |= 1;
+	if (res.reply.error != EPERM || strcmp(res.reply.reason, NOADMIN) != 0)
+		bad |= 2;
+	if (res.audit.granted || res.audit.error != EPERM ||
+	    strcmp(res.audit.rule, NOADMIN) != 0)
+		bad |= 4;
+	if (bound_port(keep) != 0 || getint(keep, SOL_SOCKET, SO_ACCEPTCONN)
+	    != 0)
+		bad |= 8;
+	/* The refusal left the caller's socket as it was: no lock, so a
+	 * holder of CAP_NET_ADMIN can still attach a filter to it. */
+	if (can_filter && (cap_effective(CAP_NET_ADMIN, 1) != 0 ||
+	    setsockopt(keep, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof(prog)) == -1))
+		bad |= 16;
+	close(keep);
+	return bad;
+}
+
+static void
+test_s49_no_filter_no_tcp_grant(void)
+{
+	pid_t	pid;
+	int	st = -1;
+
+	begin("test_s49_no_filter_no_tcp_grant");
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		abort();
+	if (pid == 0) {
+		st = no_filter_child();
+		fflush(stdout);
+		_exit(st);
+	}
+	C_EQ(waitpid(pid, &st, 0), pid);
+	C_TRUE(WIFEXITED(st));
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
+		skip(1, "cannot run without CAP_NET_ADMIN's effect here");
+	else
+		C_EQ(WEXITSTATUS(st), 0);
+	end();
+}
+
 /* ------------------------------------------------------------------ */
 /* The grants                                                           */
 
@@ -912,11 +1047,13 @@ test_s49_bind_in_use_then_same_socket_again(void)
  * locked; it serves connections; and once turned back into a plain
  * socket (connect(AF_UNSPEC)) a connect() from it never completes.
  */
+static int	never_connects(int, int);
+
 static void
 test_s49_tcp_grant_filter_locked(void)
 {
 	struct sockaddr_storage	ss, peer;
-	socklen_t		sl, pl;
+	socklen_t		sl;
 	struct sock_filter	got[8];
 	struct sock_fprog	prog = { (unsigned short)SYNACK_LEN,
 				    (struct sock_filter *)synack_drop };
@@ -928,6 +1065,11 @@ test_s49_tcp_grant_filter_locked(void)
 	int			fd, keep, cl, acc, srv, ctl, family, r;
 
 	begin("test_s49_tcp_grant_filter_locked");
+	if (!can_filter) {		/* the caller cannot attach one either */
+		skip(1, NEEDS_FILTER);
+		end();
+		return;
+	}
 	for (family = AF_INET; family != -1;
 	    family = family == AF_INET ? AF_INET6 : -1) {
 		const char	*lo = family == AF_INET ? "127.0.0.1" : "::1";
@@ -970,6 +1112,13 @@ test_s49_tcp_grant_filter_locked(void)
 		C_EQ(send(cl, "x", 1, MSG_NOSIGNAL), 1);
 		C_EQ(recv(acc, &c, 1, 0), 1);
 		C_EQ(c, 'x');
+		/* The accepted socket inherits the filter and its lock. */
+		C_EQ(get_filter(acc, got, 8), (int)SYNACK_LEN);
+		C_EQ(setint(acc, SOL_SOCKET, SO_DETACH_FILTER, 0) == -1 ?
+		    errno : 0, EPERM);
+		C_EQ(send(acc, "y", 1, MSG_NOSIGNAL), 1);
+		C_EQ(recv(cl, &c, 1, 0), 1);
+		C_EQ(c, 'y');
 		close(cl);
 		close(acc);
 
@@ -989,36 +1138,133 @@ test_s49_tcp_grant_filter_locked(void)
 		pfd.events = POLLOUT;
 		C_EQ(poll(&pfd, 1, 200), 1);
 		C_EQ(getint(ctl, SOL_SOCKET, SO_ERROR), 0);
+		C_EQ(fcntl(srv, F_SETFL, O_NONBLOCK), 0);
 		acc = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
 		C_TRUE(acc >= 0);
 		if (acc >= 0)
 			close(acc);
 		close(ctl);
 
-		/* The granted socket, unlistened, connects from its port:
-		 * the SYN-ACK is dropped, so it never completes. */
+		/*
+		 * The granted socket, unlistened, connects from its port.
+		 * Linux 6.18 refuses that connect() at once (EINVAL) even
+		 * without a filter; where it is let through, the SYN-ACK is
+		 * dropped.  Either way no connection is ever made.
+		 */
 		memset(&peer, 0, sizeof(peer));
 		peer.ss_family = AF_UNSPEC;
 		C_EQ(connect(keep, (struct sockaddr *)&peer, sizeof(peer)), 0);
 		C_EQ(getint(keep, SOL_SOCKET, SO_ACCEPTCONN), 0);
 		C_EQ(bound_port(keep), port);
 		C_EQ(fcntl(keep, F_SETFL, O_NONBLOCK), 0);
-		r = connect(keep, (struct sockaddr *)&ss, sl);
-		C_EQ(r == -1 ? errno : 0, EINPROGRESS);
-		pfd.fd = keep;
-		pfd.events = POLLOUT;
-		pfd.revents = 0;
-		C_EQ(poll(&pfd, 1, 200), 0);
-		C_EQ(getint(keep, SOL_SOCKET, SO_ERROR), 0);
-		pl = sizeof(peer);
-		C_EQ(getpeername(keep, (struct sockaddr *)&peer, &pl) == -1 ?
-		    errno : 0, ENOTCONN);
-		acc = accept4(srv, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		C_EQ(acc == -1 ? errno : 0, EAGAIN);
-		if (acc >= 0)
-			close(acc);
+		r = connect(keep, (struct sockaddr *)&ss, sl) == -1 ? errno : 0;
+		C_TRUE(r == EINVAL || r == EINPROGRESS);
+		C_TRUE(never_connects(keep, srv));
 		close(srv);
 		close(keep);
+	}
+	end();
+}
+
+/*
+ * A connect() in progress on fd that must never complete: after 200 ms
+ * it has no peer, and the listener srv (non-blocking) has nothing to
+ * accept.  1 if so.
+ */
+static int
+never_connects(int fd, int srv)
+{
+	struct sockaddr_storage	peer;
+	struct pollfd		pfd = { .fd = fd, .events = POLLOUT };
+	socklen_t		pl = sizeof(peer);
+	int			acc, ok = 1;
+
+	if (poll(&pfd, 1, 200) == -1)
+		return 0;
+	if (getpeername(fd, (struct sockaddr *)&peer, &pl) == 0 ||
+	    errno != ENOTCONN)
+		ok = 0;
+	if ((acc = accept4(srv, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		close(acc);
+		ok = 0;
+	} else if (errno != EAGAIN)
+		ok = 0;
+	return ok;
+}
+
+/*
+ * S49, the window the filter closes: a socket carrying the filter the
+ * handler locked (left unbound by a failed bind()), bound and connected
+ * by the caller itself, as it could between our bind() and listen():
+ * the connect() never completes, while the same steps on a socket
+ * without the filter do (the control).
+ */
+static void
+test_s49_filtered_socket_never_connects(void)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sl;
+	struct ph_msg_bind	m;
+	struct pollfd		pfd;
+	struct res		res;
+	unsigned		busy, mine, port2;
+	int			holder, fd, keep, srv, ctl, r, family;
+
+	begin("test_s49_filtered_socket_never_connects");
+	if (!can_filter) {		/* the caller cannot attach one either */
+		skip(1, NEEDS_FILTER);
+		end();
+		return;
+	}
+	for (family = AF_INET; family != -1;
+	    family = family == AF_INET ? AF_INET6 : -1) {
+		const char	*lo = family == AF_INET ? "127.0.0.1" : "::1";
+
+		/* A listener to connect to, whose port is then "busy". */
+		if ((busy = free_port(family, SOCK_STREAM)) == 0) {
+			skip(22, "no free port");
+			continue;
+		}
+		srv = sock(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		set_addr(&ss, &sl, family, lo, busy);
+		C_EQ(bind(srv, (struct sockaddr *)&ss, sl), 0);
+		C_EQ(listen(srv, 8), 0);
+		holder = srv;
+
+		fd = sock(family, SOCK_STREAM, 0);
+		keep = dupfd(fd);
+		m = mk_bind(family, lo, busy);
+		ask(&m, sizeof(m), fd, &res);
+		check_answer(&res, m.hdr.id, EADDRINUSE, "bind failed");
+
+		/* Control: the same steps without the filter complete. */
+		ctl = sock(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		port2 = free_port(family, SOCK_STREAM);
+		set_addr(&ss, &sl, family, lo, port2);
+		C_EQ(bind(ctl, (struct sockaddr *)&ss, sl), 0);
+		set_addr(&ss, &sl, family, lo, busy);
+		r = connect(ctl, (struct sockaddr *)&ss, sl) == -1 ? errno : 0;
+		C_TRUE(r == 0 || r == EINPROGRESS);
+		pfd.fd = ctl;
+		pfd.events = POLLOUT;
+		pfd.revents = 0;
+		C_EQ(poll(&pfd, 1, 200), 1);
+		C_EQ(getint(ctl, SOL_SOCKET, SO_ERROR), 0);
+		C_TRUE(!never_connects(ctl, srv));
+		close(ctl);
+
+		/* The filtered one, bound by the caller, never does. */
+		mine = free_port(family, SOCK_STREAM);
+		set_addr(&ss, &sl, family, lo, mine);
+		C_EQ(bind(keep, (struct sockaddr *)&ss, sl), 0);
+		C_EQ(fcntl(keep, F_SETFL, O_NONBLOCK), 0);
+		set_addr(&ss, &sl, family, lo, busy);
+		r = connect(keep, (struct sockaddr *)&ss, sl) == -1 ? errno : 0;
+		C_EQ(r, EINPROGRESS);
+		C_TRUE(never_connects(keep, srv));
+		C_EQ(getint(keep, SOL_SOCKET, SO_ERROR), 0);	/* still trying */
+		close(keep);
+		close(holder);
 	}
 	end();
 }
@@ -1104,7 +1350,8 @@ test_s48_raced_option_refused(void)
 		end();
 		return;
 	}
-	for (i = 0; i < 20000 && !(seen_eperm && i >= 2000); i++) {
+	for (i = 0; i < 20000 && !(seen_eperm && seen_einval && i >= 2000);
+	    i++) {
 		fd = sock(AF_INET, SOCK_DGRAM, 0);
 		keep = dupfd(fd);
 		atomic_store(&race_stop, 0);
@@ -1144,7 +1391,10 @@ test_s48_raced_option_refused(void)
 	    seen_ok, seen_einval, seen_eperm);
 	C_EQ(bad, 0);
 	C_TRUE(seen_ok + seen_einval + seen_eperm == i);
-	C_TRUE(seen_einval > 0);
+	if (seen_einval > 0)
+		C_TRUE(seen_einval > 0);
+	else
+		skip(1, "the race before bind() was not won in 20000 tries");
 	if (seen_eperm > 0)
 		C_TRUE(seen_eperm > 0);
 	else
@@ -1217,7 +1467,7 @@ test_open_outcomes(void)
 	check_answer(&res, o.hdr.id, EACCES, "denied by the porthole policy");
 	C_EQ(res.out, -1);
 	C_STREQ(res.audit.request, "raw:17");
-	C_STREQ(res.audit.rule, "no rule in " POLICY_NAME);
+	C_STREQ(res.audit.rule, "no rule in " POLICY_FILE);
 	other.uid = OTHER_UID;
 	o = mk_open(PH_OPEN_RAW4, IPPROTO_ICMP, NULL);
 	ask_as(&other, 0, &o, sizeof(o), -1, &res);
@@ -1229,7 +1479,7 @@ test_open_outcomes(void)
 		o = mk_open(PH_OPEN_RAW4, IPPROTO_ICMP, NULL);
 		ask_as(&ME, flags, &o, sizeof(o), -1, &res);
 		C_STREQ(res.audit.request, "raw:icmp");
-		C_TRUE(strncmp(res.audit.rule, POLICY_NAME ":", 12) == 0);
+		C_TRUE(strncmp(res.audit.rule, POLICY_FILE ":8: ", 5) == 0);
 		if (can_raw) {
 			check_answer(&res, o.hdr.id, 0, "granted");
 			C_TRUE(res.out >= 0);
@@ -1246,6 +1496,18 @@ test_open_outcomes(void)
 			C_EQ(res.out, -1);
 		}
 	}
+	/* raw6:icmpv6 */
+	o = mk_open(PH_OPEN_RAW6, IPPROTO_ICMPV6, NULL);
+	ask(&o, sizeof(o), -1, &res);
+	C_STREQ(res.audit.request, "raw6:icmpv6");
+	if (can_raw) {
+		check_answer(&res, o.hdr.id, 0, "granted");
+		C_EQ(getint(res.out, SOL_SOCKET, SO_DOMAIN), AF_INET6);
+		C_EQ(getint(res.out, SOL_SOCKET, SO_PROTOCOL), IPPROTO_ICMPV6);
+		if (res.out >= 0)
+			close(res.out);
+	} else
+		check_answer(&res, o.hdr.id, EPERM, "cannot create the socket");
 	/* packet:lo, and an allowed interface that does not exist: the
 	 * ioctl's ENODEV (or socket()'s EPERM without CAP_NET_RAW). */
 	o = mk_open(PH_OPEN_PACKET, 0, "lo");
@@ -1412,9 +1674,8 @@ test_s37_unknown_uid_dropped(void)
 	m = mk_bind(AF_INET, "127.0.0.1", PORT_LO);
 	ask_as(&bad, 0, &m, sizeof(m), sock(AF_INET, SOCK_STREAM, 0), &res);
 	check_drop(&res, -EPROTO);
-	/* XXX issue 9: the audit record of this drop is empty (error 0). */
-	C_STREQ(res.audit.request, "");
-	C_EQ(res.audit.error, 0);
+	C_STREQ(res.audit.request, "request from unknown credentials");
+	C_EQ(res.audit.error, EPROTO);
 	bad = ME;
 	bad.gid = (gid_t)-1;
 	o = mk_open(PH_OPEN_RAW4, IPPROTO_ICMP, NULL);
@@ -1493,7 +1754,8 @@ setup(void)
 	    "allow user %u tcp:[::]:%u\n"			/* 5 */
 	    "allow user %u tcp:0.0.0.0:%u\n"			/* 6 */
 	    "allow user %u tcp:[::]:%u\n"			/* 7 */
-	    "allow user %u raw:icmp packet:lo packet:phnosuch0\n", /* 8 */
+	    "allow user %u raw:icmp raw6:icmpv6 packet:lo "	/* 8 */
+	    "packet:phnosuch0\n",
 	    u, PORT_LO, PORT_HI, u, PORT_LO, PORT_HI, u, PORT_LO, PORT_HI,
 	    u, PORT_LO, PORT_HI, u, PORT_V6ANY, u, PORT_BOTHANY,
 	    u, PORT_BOTHANY, u);
@@ -1502,13 +1764,13 @@ setup(void)
 		printf("# %s\n", err);
 		tap_skip_all("cannot parse the test policy");
 	}
-	(void)snprintf(rule_tcp4, sizeof(rule_tcp4), POLICY_NAME ":1: allow "
+	(void)snprintf(rule_tcp4, sizeof(rule_tcp4), POLICY_FILE ":1: allow "
 	    "user %u tcp:127.0.0.1:%u-%u", u, PORT_LO, PORT_HI);
-	(void)snprintf(rule_udp4, sizeof(rule_udp4), POLICY_NAME ":2: allow "
+	(void)snprintf(rule_udp4, sizeof(rule_udp4), POLICY_FILE ":2: allow "
 	    "user %u udp:127.0.0.1:%u-%u", u, PORT_LO, PORT_HI);
-	(void)snprintf(rule_tcp6, sizeof(rule_tcp6), POLICY_NAME ":3: allow "
+	(void)snprintf(rule_tcp6, sizeof(rule_tcp6), POLICY_FILE ":3: allow "
 	    "user %u tcp:[::1]:%u-%u", u, PORT_LO, PORT_HI);
-	(void)snprintf(rule_udp6, sizeof(rule_udp6), POLICY_NAME ":4: allow "
+	(void)snprintf(rule_udp6, sizeof(rule_udp6), POLICY_FILE ":4: allow "
 	    "user %u udp:[::1]:%u-%u", u, PORT_LO, PORT_HI);
 	if ((fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP)) >=
 	    0) {
@@ -1518,6 +1780,17 @@ setup(void)
 	if ((fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		tap_skip_all("no IPv6");
 	close(fd);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0) {
+		struct sock_fprog	p = { (unsigned short)SYNACK_LEN,
+					    (struct sock_filter *)synack_drop };
+
+		can_filter = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &p,
+		    sizeof(p)) == 0;
+		close(fd);
+	}
+	if (!can_filter)
+		tap_diag("SO_ATTACH_FILTER is refused here (Linux 6.18 wants "
+		    "CAP_NET_ADMIN): TCP requests must be refused, EPERM");
 }
 
 int
@@ -1539,7 +1812,9 @@ main(void)
 	test_s50_v4mapped();
 	test_s49_caller_locked_filter();
 	test_s49_bind_in_use_then_same_socket_again();
+	test_s49_no_filter_no_tcp_grant();
 	test_s49_tcp_grant_filter_locked();
+	test_s49_filtered_socket_never_connects();
 	test_udp_grant();
 	test_s48_raced_option_refused();
 	test_s56_foreign_netns_open();

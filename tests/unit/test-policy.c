@@ -1720,6 +1720,83 @@ test_s12_parser_guard(void)
 	T_EQ(tap_fd_count(), before);
 }
 
+/*
+ * S50: ph_policy_check_bind(), the one bind decision of the broker and
+ * `porthole check`: [::] needs 0.0.0.0 too, an IPv4-mapped address is
+ * its IPv4 address; and ph_policy_grant_at() walks the grants in order.
+ */
+static void
+test_s50_bind_decision(void)
+{
+	static const char	 text[] =
+	    "allow user 1001 tcp:[::]:543\n"		/* line 1: alone */
+	    "# a comment\n"
+	    "allow user 1001 tcp:0.0.0.0:544 tcp:[::]:544 udp:53\n" /* 3 */
+	    "allow group 2000 tcp:127.0.0.1:80\n";		/* line 4 */
+	struct ph_policy	*p = NULL;
+	struct ph_policy_grant	 pg;
+	struct ph_requester	 who = { 1001, 1001, NULL, 0, 0 };
+	struct ph_grant		 g;
+	char			 err[ERRLEN], rule[ERRLEN], rule4[ERRLEN];
+	int			 line, line4;
+	size_t			 i;
+
+	T_EQ(parse_s(text, &p, err), 0);
+	if (p == NULL)
+		return;
+	/* [::]:543 alone grants no wildcard bind, whatever IPV6_V6ONLY. */
+	g = req("tcp:[::]:543");
+	T_EQ(ph_policy_check_bind(p, &who, &g, &line, rule, sizeof(rule),
+	    &line4, rule4, sizeof(rule4)), 0);
+	T_EQ(line, 1);				/* the IPv6 half is there */
+	T_EQ(line4, 0);				/* the IPv4 half is not */
+	/* With 0.0.0.0 granted too, both halves, both rules named. */
+	g = req("tcp:[::]:544");
+	T_EQ(ph_policy_check_bind(p, &who, &g, &line, rule, sizeof(rule),
+	    &line4, rule4, sizeof(rule4)), 1);
+	T_EQ(line, 3);
+	T_EQ(line4, 3);
+	T_STREQ(rule4, "allow user 1001 tcp:0.0.0.0:544");
+	/* A port-only grant covers both halves; a specific address needs
+	 * no second question (line4 stays 0). */
+	g = req("udp:[::]:53");
+	T_EQ(ph_policy_check_bind(p, &who, &g, &line, NULL, 0, &line4, NULL,
+	    0), 1);
+	g = req("tcp:0.0.0.0:544");
+	T_EQ(ph_policy_check_bind(p, &who, &g, &line, NULL, 0, &line4, NULL,
+	    0), 1);
+	T_EQ(line4, 0);
+	/* ::ffff:0.0.0.0 is 0.0.0.0, not [::]. */
+	g = req("tcp:[::ffff:0.0.0.0]:544");
+	T_EQ(ph_bind_question(&g), 0);
+	T_EQ(g.family, AF_INET);
+	g = req("tcp:[::ffff:0.0.0.0]:544");
+	T_EQ(ph_policy_check_bind(p, &who, &g, &line, NULL, 0, NULL, NULL,
+	    0), 1);
+	/* Someone else: denied, both lines 0. */
+	who.uid = 1002;
+	g = req("tcp:[::]:544");
+	T_EQ(ph_policy_check_bind(p, &who, &g, &line, rule, sizeof(rule),
+	    &line4, rule4, sizeof(rule4)), 0);
+	T_EQ(line + line4, 0);
+
+	/* The walk: 5 grants, file order, lines and subjects. */
+	for (i = 0; ph_policy_grant_at(p, i, &pg) == 0; i++)
+		if (i == 0)
+			T_EQ(pg.line, 1);
+	T_EQ(i, 5);
+	T_EQ(ph_policy_grant_at(p, 3, &pg), 0);
+	T_EQ(pg.line, 3);
+	T_EQ(pg.g->kind, PH_GRANT_UDP);
+	T_EQ(ph_policy_grant_at(p, 4, &pg), 0);
+	T_EQ(pg.line, 4);
+	T_EQ(pg.group, 1);
+	T_EQ(pg.id, 2000);
+	T_EQ(ph_policy_grant_at(p, 5, &pg), -ENOENT);
+	T_EQ(ph_policy_grant_at(NULL, 0, &pg), -ENOENT);
+	ph_policy_free(p);
+}
+
 int
 main(void)
 {
@@ -1749,6 +1826,7 @@ main(void)
 	test_s53_trust();
 	test_s53_types();
 	test_s12_parser_guard();
+	test_s50_bind_decision();
 	ph_names_free(N);
 	tap_rmtree(T);
 	free(T);
