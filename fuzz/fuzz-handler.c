@@ -11,13 +11,13 @@
  *            IPV6_V6ONLY, a socket filter of its own locked, ask twice
  *   byte 1   who asks (bits 0-1): this uid, another uid granted through
  *            a supplementary group, uid (uid_t)-1, gid (gid_t)-1; bit 2
- *            foreign_netns (S56); bit 3 PH_BROKER_SETFSUID; bit 4 makes
+ *            foreign_netns (S56); bit 3 unused; bit 4 makes
  *            a TCP socket MPTCP and a UDP one UDP-Lite (S46), where the
  *            kernel has them
  *   the rest the request message, as it came off the socket
  *
  * Properties, each an abort(): no crash (ASan, UBSan); the fd given is
- * always consumed and no fd leaks (the count of /proc/self/fd before and
+ * always left open (borrowed: the caller closes it) and no fd leaks (the count of /proc/self/fd before and
  * after); a drop (-EBADMSG, -EPROTO) leaves no reply and no fd; a reply
  * is well formed, with a documented reason, and its error is the audit's;
  * a refusal never binds the socket; and a grant is one the policy allows,
@@ -393,7 +393,7 @@ check_bind_grant(const struct ph_requester *who, const struct ph_grant *g,
 
 /* One call; returns the reply's error, or -1 for a drop. */
 static int
-one_call(const struct ph_requester *who, int flags, const uint8_t *msg,
+one_call(const struct ph_requester *who, const uint8_t *msg,
     size_t n, int fd, int keep, int opts, int fdkind)
 {
 	struct sockaddr_storage	ss;
@@ -408,11 +408,12 @@ one_call(const struct ph_requester *who, int flags, const uint8_t *msg,
 	memcpy(&sentinel, &reply, sizeof(reply));
 	port_before = port_of(keep, &ss);
 	dec = ph__req_decode(msg, n, &type, &id, &g, &bl, &sc);
-	r = ph_broker_handle(pol, who, flags, msg, n, fd, &reply, &out,
-	    &audit);
-	/* The fd given is consumed: its number is closed now. */
-	if (fd >= 0 && !(fcntl(fd, F_GETFD) == -1 && errno == EBADF))
+	r = ph_broker_handle(pol, who, msg, n, fd, &reply, &out, &audit);
+	/* The fd given is borrowed: still open, and ours to close. */
+	if (fd >= 0 && fcntl(fd, F_GETFD) == -1)
 		abort();
+	if (fd >= 0)
+		(void)close(fd);
 	if (r < 0) {
 		if ((r != -EBADMSG && r != -EPROTO) || out != -1 ||
 		    audit.granted ||
@@ -490,7 +491,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ph_requester	 who;
 	const uint8_t		*msg = data;
 	size_t			 n = size;
-	int			 fdkind = FD_NONE, opts = 0, wsel = 0, flags = 0;
+	int			 fdkind = FD_NONE, opts = 0, wsel = 0;
 	int			 alt = 0;
 	int			 before, fd, keep = -1, other = -1, e;
 
@@ -518,7 +519,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		who.gid = (gid_t)-1;
 	if (size >= 2) {
 		who.foreign_netns = (data[1] >> 2) & 1;
-		flags = (data[1] & 0x08) ? PH_BROKER_SETFSUID : 0;
 		alt = (data[1] >> 4) & 1;
 	}
 
@@ -526,7 +526,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fd = make_fd(fdkind, opts, alt, &other);
 	if (fd >= 0 && (keep = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1)
 		abort();
-	e = one_call(&who, flags, msg, n, fd, keep, opts, alt ? FD_NONE :
+	e = one_call(&who, msg, n, fd, keep, opts, alt ? FD_NONE :
 	    fdkind);
 	/* Asked twice: the same socket again (S49: our own locked filter
 	 * is no reason to refuse; a bound socket is). */
@@ -536,7 +536,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (again == -1)
 			abort();
-		e2 = one_call(&who, flags, msg, n, again, keep,
+		e2 = one_call(&who, msg, n, again, keep,
 		    opts & ~OPT_TWICE, FD_NONE);
 		if (e == 0 && e2 == 0 && (fdkind == FD_TCP4 ||
 		    fdkind == FD_TCP6 || fdkind == FD_UDP4 ||

@@ -54,12 +54,12 @@ static const char *const requests[] = {
 static const gid_t	supp[] = { 7, 100, 2000 };
 
 static const struct ph_requester whos[] = {
-	{ 1001, 1001, NULL, 0, 0 },
-	{ 1002, 1002, supp, 3, 0 },
-	{ 0, 0, NULL, 0, 0 },
-	{ 65534, 65534, NULL, 0, 0 },
-	{ 4000000000u, 100, supp, 1, 0 },
-	{ (uid_t)-1, 100, NULL, 0, 0 },		/* always denied (S37) */
+	{ .uid = 1001, .gid = 1001, .groups = NULL, .ngroups = 0 },
+	{ .uid = 1002, .gid = 1002, .groups = supp, .ngroups = 3 },
+	{ .uid = 0, .gid = 0, .groups = NULL, .ngroups = 0 },
+	{ .uid = 65534, .gid = 65534, .groups = NULL, .ngroups = 0 },
+	{ .uid = 4000000000u, .gid = 100, .groups = supp, .ngroups = 1 },
+	{ .uid = (uid_t)-1, .gid = 100, .groups = NULL, .ngroups = 0 },		/* always denied (S37) */
 };
 
 static struct ph_names	*names;

@@ -81,6 +81,7 @@ struct client {
 	long long	 born, last;	/* ms, CLOCK_MONOTONIC */
 	int		 granted;	/* the policy names this peer */
 	int		 foreign_netns;	/* item 7: see netns_foreign() */
+	uint64_t	 netns[2];	/* its cookie and ours */
 };
 
 #ifndef SO_NETNS_COOKIE
@@ -685,10 +686,11 @@ count_uid(uid_t uid, int lo, int hi)
  * carries the connecting client's netns).  Ours is read from a socket we
  * make ourselves, since raw and packet sockets are made in the netns of
  * the daemon, not of an inherited listener (socket activation).  Fails
- * closed: a cookie that cannot be read (Linux < 5.14) is foreign.
+ * closed: a cookie that cannot be read (Linux < 5.14) is foreign.  Both
+ * cookies go to cookies[0] (the client's) and [1] (ours), 0 if unknown.
  */
 static int
-netns_foreign(int fd)
+netns_foreign(int fd, uint64_t cookies[2])
 {
 	static uint64_t	mine;
 	static int	known;		/* 1: mine read; -1: cannot be */
@@ -710,10 +712,13 @@ netns_foreign(int fd)
 			    "namespace (no raw or packet sockets)");
 		sl = sizeof(v);
 	}
+	cookies[0] = cookies[1] = 0;
 	if (known < 0 ||
 	    getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &v, &sl) == -1 ||
 	    sl != sizeof(v))
 		return 1;
+	cookies[0] = v;
+	cookies[1] = mine;
 	return v != mine;
 }
 
@@ -788,7 +793,7 @@ accept_one(int lfd)
 	c->groups = peer.groups;	/* ownership moves to the client */
 	c->ngroups = peer.ngroups;
 	c->granted = granted;
-	c->foreign_netns = netns_foreign(fd);
+	c->foreign_netns = netns_foreign(fd, c->netns);
 	peer.groups = NULL;
 	ph_peer_clear(&peer);
 	c->born = c->last = now_ms();
@@ -910,8 +915,9 @@ serve_ungranted(struct client *c, struct ph_requester *who)
 			return;
 		}
 	}
-	r = ph_broker_handle(policy, who, 0, buf, (size_t)n, fd, &reply,
-	    &out, &audit);
+	r = ph_broker_handle(policy, who, buf, (size_t)n, fd, &reply, &out,
+	    &audit);
+	ph_fd_close(&fd);		/* a placeholder of ours, or -1 */
 	ph_log_audit(&audit, who, c->pid);
 	if (r == 0)
 		(void)ph_send_fds(c->fd, &reply, sizeof(reply),
@@ -922,9 +928,7 @@ serve_ungranted(struct client *c, struct ph_requester *who)
 
 /*
  * One message from a client: answer it, or drop the client.  Every fd
- * that came is disposed of off the loop unless provably safe (above);
- * the handler, which closes the fd it is given, only ever gets a socket
- * that we hold a dup of, or an fd of our own (S42).
+ * that came is disposed of off the loop unless provably safe (S42).
  */
 static void
 serve(struct client *c)
@@ -936,8 +940,7 @@ serve(struct client *c)
 	int			fds[PH_FDS_MAX + 1];
 	size_t			nfds = 0, i;
 	ssize_t			n;
-	socklen_t		sl = sizeof(int);
-	int			fd = -1, keep = -1, out = -1, r, v;
+	int			fd = -1, out = -1, r;
 
 	memset(&who, 0, sizeof(who));
 	who.uid = c->uid;
@@ -945,6 +948,8 @@ serve(struct client *c)
 	who.groups = c->groups;
 	who.ngroups = c->ngroups;
 	who.foreign_netns = c->foreign_netns;	/* item 7, S56 */
+	who.netns[0] = c->netns[0];
+	who.netns[1] = c->netns[1];
 	if (!c->granted) {
 		serve_ungranted(c, &who);
 		return;
@@ -962,39 +967,25 @@ serve(struct client *c)
 		client_drop(c);
 		return;
 	}
-	if (nfds == 1) {
+	if (nfds == 1)
 		fd = fds[0];
-		/* S42: the type without touching a file system. */
-		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &sl) == -1) {
-			/* Not a socket: the handler must not close it (a
-			 * FUSE FLUSH).  It gets an fd of ours that is no
-			 * socket either, and refuses the same way. */
-			dispose(&fd, c->uid);
-			fd = eventfd(0, EFD_CLOEXEC);
-		} else if ((keep = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1)
-			dispose(&fd, c->uid);	/* out of fds */
-		if (fd < 0) {
-			client_drop(c);		/* a resource error */
-			return;
-		}
-	}
 	c->last = now_ms();
-	r = ph_broker_handle(policy, &who, 0, buf, (size_t)n, fd, &reply,
-	    &out, &audit);
+	r = ph_broker_handle(policy, &who, buf, (size_t)n, fd, &reply, &out,
+	    &audit);
 	/*
-	 * The handler closed fd: never the last reference of a socket while
-	 * we hold `keep`.  A granted bind's socket is safe to close here: a
-	 * listener behind the handler's locked SYN-ACK filter (S49), which
-	 * can never be established and so has nothing to linger on, or a
-	 * UDP socket.  Anything else goes to a closer: a refused socket may
-	 * be a connected one with SO_LINGER, or an AF_UNIX one with fds
-	 * queued.  (SO_LINGER {1,0} would also defuse the first, but the
-	 * caller may still hold and use that socket: not ours to change.)
+	 * The handler borrowed fd.  A granted bind's socket is safe to close
+	 * here: a listener behind the handler's locked SYN-ACK filter (S49),
+	 * which can never be established and so has nothing to linger on,
+	 * or a UDP socket.  Anything else goes to a closer: a refused fd may
+	 * be a connected socket with SO_LINGER, an AF_UNIX one with fds
+	 * queued, or a FUSE file (S42).  (SO_LINGER {1,0} would defuse the
+	 * first, but the caller may still hold and use that socket: not
+	 * ours to change.)
 	 */
-	if (keep >= 0 && audit.granted && r == 0)
-		ph_fd_close(&keep);
+	if (fd >= 0 && audit.granted && r == 0)
+		ph_fd_close(&fd);
 	else
-		dispose(&keep, c->uid);
+		dispose(&fd, c->uid);
 	ph_log_audit(&audit, &who, c->pid);
 	if (r < 0) {
 		client_drop(c);		/* S71 */

@@ -189,7 +189,7 @@ main(int argc, char *argv[])
 	 * permitted but not effective (PR_SET_KEEPCAPS keeps them across
 	 * setresuid()).  Since our uid is then the caller's, a raw socket
 	 * we make carries the caller's identity (S47) with no setfsuid(),
-	 * which would need CAP_SETUID: PH_BROKER_SETFSUID is not passed.
+	 * which would need CAP_SETUID.
 	 */
 	keep = geteuid() == 0 ? CAPS_WANTED : ph_priv_permitted() & CAPS_WANTED;
 	ph_priv_drop(caller, who.gid, keep, PH_DROP_NOEXEC | PH_DROP_PERMITTED);
@@ -214,9 +214,10 @@ main(int argc, char *argv[])
 	/* 6. The one privileged act, with the one capability it needs. */
 	if (need != 0 && ph_priv_raise(need) < 0)
 		ph_priv_die("cannot raise the capability", 0);
-	r = ph_broker_handle(pol, &who, 0, buf, (size_t)n, fd, &reply, &out,
+	r = ph_broker_handle(pol, &who, buf, (size_t)n, fd, &reply, &out,
 	    &audit);
 	ph_log_audit(&audit, &who, getppid());	/* the caller's pid */
+	ph_fd_close(&fd);	/* our copy (S34); if it blocks, only we wait */
 
 	/* 7. Every capability gone, verified; then answer (S14, S34). */
 	ph_priv_drop(caller, who.gid, 0, PH_DROP_NOEXEC);

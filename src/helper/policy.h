@@ -110,6 +110,9 @@ struct ph_requester {
 	 * Always 0 in porthole-helper, which runs in the caller's.
 	 */
 	int		 foreign_netns;
+	uint64_t	 netns[2];	/* the caller's and the broker's
+					   SO_NETNS_COOKIE, for the log; 0:
+					   unknown */
 };
 
 /*

@@ -4,9 +4,10 @@
  * socket or the request against the policy, act, and say what happened.
  * The same code serves portholed (many clients) and porthole-helper (one).
  *
- * Runs as: root (porthole-helper, setuid), or an unprivileged user with
- * CAP_NET_BIND_SERVICE and perhaps CAP_NET_RAW (portholed, and
- * porthole-helper with file capabilities).
+ * Runs as: the daemon's user with CAP_NET_BIND_SERVICE, CAP_NET_ADMIN
+ * and perhaps CAP_NET_RAW (portholed), or the caller itself with the one
+ * capability the request needs made effective (porthole-helper, setuid or
+ * with file capabilities, after its drop: helper.c).
  *
  * Bind in place (the authbind model, S47, S52): the caller created the
  * socket, so it carries the caller's identity (sk_uid, the file's
@@ -18,7 +19,6 @@
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/fsuid.h>
 
 #include <linux/filter.h>
 #include <linux/if_packet.h>
@@ -46,11 +46,11 @@
  * S49: a TCP grant must never be a privileged source port.  listen()
  * alone does not ensure it: the caller holds the socket too and can
  * connect() it between our bind() and listen() (and on kernels before
- * 6.18, turn the listener back into a bound socket with
- * connect(AF_UNSPEC) and connect() it then; 6.18 refuses that connect()
- * with EINVAL, filter or not).  So every
- * TCP socket we bind carries, from before bind(), this classic BPF filter,
- * locked (SO_LOCK_FILTER): it drops every segment with both SYN and ACK
+ * 6.18, turn the listener back into a bound socket with connect(AF_UNSPEC)
+ * and connect() it then; 6.18 refuses that connect() with EINVAL, filter
+ * or not).  So every TCP socket we bind carries, from before bind(), this
+ * classic BPF filter, locked (SO_LOCK_FILTER): it drops every segment with
+ * both SYN and ACK
  * set (on a TCP socket the filter sees the TCP header at offset 0; byte
  * 13 holds the flags).  An active open from the socket then never
  * completes, while a listener and the connections it accepts (which
@@ -330,41 +330,21 @@ do_bind(const struct ph_policy *pol, const struct ph_requester *who,
 }
 
 /*
- * Create a raw or packet socket.  With PH_BROKER_SETFSUID the socket is
- * made under the caller's fsuid and fsgid, so it carries the caller's
- * identity (S47, kernel-facts V11); setfsuid() cannot fail visibly, so
- * the value is read back.
+ * Create a raw or packet socket.  porthole-helper runs as the caller by
+ * now (helper.c), so the socket carries the caller's identity (S47);
+ * portholed makes it as its own user.
  */
 static int
-make_socket(const struct ph_requester *who, int flags, int domain, int type,
-    int protocol)
+make_socket(int domain, int type, int protocol)
 {
-	uid_t	ou = 0;
-	gid_t	og = 0;
-	int	fd, e;
+	int	fd = socket(domain, type | SOCK_CLOEXEC, protocol);
 
-	if (flags & PH_BROKER_SETFSUID) {
-		og = (gid_t)setfsgid(who->gid);
-		ou = (uid_t)setfsuid(who->uid);
-		if ((uid_t)setfsuid(who->uid) != who->uid ||
-		    (gid_t)setfsgid(who->gid) != who->gid) {
-			(void)setfsuid(ou);
-			(void)setfsgid(og);
-			return -EPERM;
-		}
-	}
-	fd = socket(domain, type | SOCK_CLOEXEC, protocol);
-	e = errno;
-	if (flags & PH_BROKER_SETFSUID) {
-		(void)setfsuid(ou);
-		(void)setfsgid(og);
-	}
-	return fd == -1 ? -e : fd;
+	return fd == -1 ? -errno : fd;
 }
 
 static int
 do_open(const struct ph_policy *pol, const struct ph_requester *who,
-    int flags, const struct ph_grant *g, uint32_t id,
+    const struct ph_grant *g, uint32_t id,
     struct ph_msg_reply *reply, int *ret_fd, struct ph_audit *audit)
 {
 	struct sockaddr_ll	sll;
@@ -382,7 +362,9 @@ do_open(const struct ph_policy *pol, const struct ph_requester *who,
 		audit->error = EPERM;
 		(void)snprintf(audit->rule, sizeof(audit->rule),
 		    "the caller is in another network namespace than the "
-		    "broker");
+		    "broker (netns cookie %llu, the broker's %llu)",
+		    (unsigned long long)who->netns[0],
+		    (unsigned long long)who->netns[1]);
 		reply_set(reply, id, EPERM, "raw and packet sockets only in "
 		    "the broker's network namespace");
 		return 0;
@@ -397,13 +379,13 @@ do_open(const struct ph_policy *pol, const struct ph_requester *who,
 	rule_text(audit, pol, line, rule);
 	switch (g->kind) {
 	case PH_GRANT_RAW4:
-		fd = make_socket(who, flags, AF_INET, SOCK_RAW, g->protocol);
+		fd = make_socket(AF_INET, SOCK_RAW, g->protocol);
 		break;
 	case PH_GRANT_RAW6:
-		fd = make_socket(who, flags, AF_INET6, SOCK_RAW, g->protocol);
+		fd = make_socket(AF_INET6, SOCK_RAW, g->protocol);
 		break;
 	default:
-		fd = make_socket(who, flags, AF_PACKET, SOCK_RAW,
+		fd = make_socket(AF_PACKET, SOCK_RAW,
 		    htons(ETH_P_ALL));
 		if (fd < 0)
 			break;
@@ -445,7 +427,7 @@ do_open(const struct ph_policy *pol, const struct ph_requester *who,
  */
 int
 ph_broker_handle(const struct ph_policy *pol, const struct ph_requester *who,
-    int flags, const void *buf, size_t n, int fd,
+    const void *buf, size_t n, int fd,
     struct ph_msg_reply *reply, int *ret_fd, struct ph_audit *audit)
 {
 	struct ph_grant	g;
@@ -462,27 +444,23 @@ ph_broker_handle(const struct ph_policy *pol, const struct ph_requester *who,
 		audit->error = EPROTONOSUPPORT;
 		reply_set(reply, id, EPROTONOSUPPORT,
 		    "protocol version not supported");
-		ph_fd_close(&fd);
 		return 0;
 	}
 	if (r < 0 || (type == PH_MSG_BIND) != (fd >= 0)) {
 		(void)snprintf(audit->request, sizeof(audit->request),
 		    "malformed request");
 		audit->error = EBADMSG;
-		ph_fd_close(&fd);
 		return -EBADMSG;
 	}
 	if (who->uid == (uid_t)-1 || who->gid == (gid_t)-1) {
 		(void)snprintf(audit->request, sizeof(audit->request),
 		    "request from unknown credentials");
-		audit->error = EPROTO;
-		ph_fd_close(&fd);	/* S37, S19: unknown is denied */
+		audit->error = EPROTO;	/* S37, S19: unknown is denied */
 		return -EPROTO;
 	}
 	if (type == PH_MSG_BIND)
 		r = do_bind(pol, who, &g, backlog, scope, fd, id, reply, audit);
 	else
-		r = do_open(pol, who, flags, &g, id, reply, ret_fd, audit);
-	ph_fd_close(&fd);		/* our copy; the caller keeps its own */
+		r = do_open(pol, who, &g, id, reply, ret_fd, audit);
 	return r;
 }

@@ -23,21 +23,20 @@ struct ph_audit {
 	int	error;		/* positive errno, 0 on success */
 };
 
-#define PH_BROKER_SETFSUID	0x01	/* create sockets with the caller's
-					   fsuid (needs CAP_SETUID: helper) */
-
 /*
- * Handle one request of n bytes from `who`, with `fd` (consumed: always
- * closed) the fd that came with it or -1.  Fills *reply and sets *ret_fd
- * to a new O_CLOEXEC fd to send with it, or -1.  Returns 0 when a reply
- * is to be sent (granted or not), or -EBADMSG / -EPROTO when the client
- * broke the protocol and must be dropped without a reply.  *audit is
- * always filled.
+ * Handle one request of n bytes from `who`, with `fd` the fd that came
+ * with it or -1.  `fd` is borrowed, never closed here: its last close
+ * may block (a lingering socket, a FUSE file: S42), and only the caller
+ * knows where that harms no one (portholed: a granted socket in place,
+ * anything else off its loop).  Fills *reply and sets *ret_fd to a new
+ * O_CLOEXEC fd to send with it, or -1.  Returns 0 when a reply is to be
+ * sent (granted or not), or -EBADMSG / -EPROTO when the client broke the
+ * protocol and must be dropped without a reply.  *audit is always
+ * filled; audit->granted tells the caller the fd is a granted socket.
  */
 int	ph_broker_handle(const struct ph_policy *pol,
-	    const struct ph_requester *who, int flags, const void *buf,
-	    size_t n, int fd, struct ph_msg_reply *reply, int *ret_fd,
-	    struct ph_audit *audit);
+	    const struct ph_requester *who, const void *buf, size_t n, int fd,
+	    struct ph_msg_reply *reply, int *ret_fd, struct ph_audit *audit);
 
 /* Start-up hygiene for privileged programs (S2-S10): see privdrop.c. */
 void	ph_priv_sanitize(int keep_fd);

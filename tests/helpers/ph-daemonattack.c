@@ -9,8 +9,9 @@
  *       reads, SO_LINGER {1, 3600}, its send queue full; sent to the
  *       daemon (as a bind request's fd; on a zero-length message ahead of
  *       a request; queued and left unread on a connection we then close),
- *       our copy closed; spread over 30 s.  Then hold the sinks (so that
- *       those sockets keep lingering) until SECONDS.  Prints sent=N.
+ *       our copy closed (aborted, if it did not get there); spread over
+ *       30 s.  Then hold the sinks (so that those sockets keep
+ *       lingering) until SECONDS.  Prints pid=N first, then sent=N.
  *   ph-daemonattack lingerclose
  *       the control: one such socket, whose last close runs in a child;
  *       prints close_ms=MS (capped: 1500 means it was still blocked).
@@ -157,34 +158,48 @@ read_reply(int s, int ms)
 	return r.error;
 }
 
+/*
+ * Close our copy of fd; if it never reached the daemon (`sent` 0), ours
+ * is the last one and a lingering socket would block us: abort it.
+ */
+static void
+drop_copy(int fd, int sent)
+{
+	struct linger	lg = { 1, 0 };
+
+	if (!sent)
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
 /* Three ways to get fd to the daemon (consumed); `how` picks one. */
 static void
 deliver(int fd, int how, uint32_t id)
 {
 	struct ph_msg_bind	m;
-	int			s;
+	int			s, ok;
 
 	bind_req(&m, 80, id);
 	if ((s = daemon_connect()) == -1) {
-		close(fd);
+		drop_copy(fd, 0);
 		return;
 	}
 	switch (how % 3) {
 	case 0:		/* the bind request's socket */
-		(void)send_fd(s, &m, sizeof(m), fd);
-		close(fd);
+		ok = send_fd(s, &m, sizeof(m), fd) == 0;
+		drop_copy(fd, ok);
 		(void)read_reply(s, 2000);
 		break;
 	case 1:		/* a zero-length message first: reads as EOF */
-		(void)send_fd(s, "", 0, fd);
-		close(fd);
+		ok = send_fd(s, "", 0, fd) == 0;
+		drop_copy(fd, ok);
 		(void)send_fd(s, &m, sizeof(m), -1);
 		(void)read_reply(s, 50);
 		break;
 	default:	/* queued behind a request, never read */
 		(void)send_fd(s, &m, sizeof(m), -1);
-		(void)send_fd(s, &m, sizeof(m), fd);
-		close(fd);
+		ok = send_fd(s, &m, sizeof(m), fd) == 0;
+		drop_copy(fd, ok);
 		(void)read_reply(s, 50);
 		break;
 	}
@@ -248,6 +263,8 @@ do_linger(int n, int secs)
 
 	if ((peers = calloc((size_t)n, sizeof(int))) == NULL)
 		setup_fail("calloc");
+	printf("pid=%ld\n", (long)getpid());	/* for the test to end us */
+	fflush(stdout);
 	/* spread over the first 30 s, so that a 30 s probe overlaps */
 	for (i = 0; i < n; i++) {
 		s = lingering_socket(sink, &peers[i]);

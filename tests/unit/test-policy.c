@@ -1735,7 +1735,7 @@ test_s50_bind_decision(void)
 	    "allow group 2000 tcp:127.0.0.1:80\n";		/* line 4 */
 	struct ph_policy	*p = NULL;
 	struct ph_policy_grant	 pg;
-	struct ph_requester	 who = { 1001, 1001, NULL, 0, 0 };
+	struct ph_requester	 who = { .uid = 1001, .gid = 1001 };
 	struct ph_grant		 g;
 	char			 err[ERRLEN], rule[ERRLEN], rule4[ERRLEN];
 	int			 line, line4;
