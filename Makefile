@@ -61,7 +61,7 @@ LIB_SRCS = src/lib/fd.c src/lib/sockpath.c src/lib/peer.c \
 	   src/lib/grant.c src/lib/proto.c src/lib/broker.c
 CLI_SRCS = src/cli/main.c src/cli/util.c src/cli/mkpath.c src/cli/spec.c \
 	   src/cli/run.c src/cli/exec.c src/cli/check.c src/cli/listen.c src/cli/connect.c \
-	   src/cli/audit.c
+	   src/cli/audit.c src/cli/status.c
 # Privileged code: the broker's handler, policy, privilege tools, log.
 PRIV_SRCS = src/helper/priv.c src/helper/privdrop.c src/helper/policy.c \
 	    src/helper/log.c

@@ -60,7 +60,7 @@ _porthole()
 
 	if [[ -z $cmd ]]; then
 		COMPREPLY=($(compgen -W 'mkpath run exec listen connect audit
-		    check --help --version' -- "$cur"))
+		    check status --help --version' -- "$cur"))
 		return
 	fi
 
@@ -93,7 +93,8 @@ _porthole()
 			    --help --' -- "$cur")) ;;
 		connect) COMPREPLY=($(compgen -W '-U --server-user -h --help
 			    --' -- "$cur")) ;;
-		audit)	COMPREPLY=($(compgen -W '-j --json -h --help' \
+		audit | status)
+			COMPREPLY=($(compgen -W '-j --json -h --help' \
 			    -- "$cur")) ;;
 		check)	COMPREPLY=($(compgen -W '-u --user -p --policy -h
 			    --help' -- "$cur")) ;;

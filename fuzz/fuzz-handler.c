@@ -11,7 +11,8 @@
  *            IPV6_V6ONLY, a socket filter of its own locked, ask twice
  *   byte 1   who asks (bits 0-1): this uid, another uid granted through
  *            a supplementary group, uid (uid_t)-1, gid (gid_t)-1; bit 2
- *            foreign_netns (S56); bit 3 unused; bit 4 makes
+ *            foreign_netns (S56); bit 3 the policy is portholed's
+ *            empty stand-in for a missing one (S53, issue 11); bit 4 makes
  *            a TCP socket MPTCP and a UDP one UDP-Lite (S46), where the
  *            kernel has them
  *   the rest the request message, as it came off the socket
@@ -119,9 +120,13 @@ static const char *const reasons[] = {
 	"the socket changed during bind",
 	"raw and packet sockets only in the broker's network namespace",
 	"cannot create the socket",
+	"portholed has no valid policy: see `journalctl -u portholed`",
+	"porthole-helper has no valid policy: see the system log",
+	"status requests are answered by portholed only",
 };
 
 static struct ph_policy	*pol;
+static struct ph_policy	*real_pol, *stand_in;	/* pol is one of them */
 static uid_t		 me_uid;
 static gid_t		 me_gid;
 static const gid_t	 other_groups[] = { 7, GROUP };
@@ -187,6 +192,9 @@ init(void)
 		fprintf(stderr, "fuzz-handler: %s\n", err);
 		abort();
 	}
+	real_pol = pol;
+	if (ph_policy_stand_in("fuzz", PH_POLICY_FOR_DAEMON, &stand_in) < 0)
+		abort();
 	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0) {
 		struct sock_fprog	p = { (unsigned short)SYNACK_LEN,
 					    (struct sock_filter *)synack_drop };
@@ -439,6 +447,20 @@ one_call(const struct ph_requester *who, const uint8_t *msg,
 	}
 	if (dec != 0)
 		abort();			/* answered a malformed one */
+	/* Issue 11: the handler never answers a status but to refuse it
+	 * (portholed answers it before the handler). */
+	if ((type == PH_MSG_STATUS) != (strcmp(reply.reason,
+	    PH_REASON_STATUS_UNSUPPORTED) == 0) ||
+	    (type == PH_MSG_STATUS && reply.error != EOPNOTSUPP))
+		abort();
+	/* S53: the stand-in grants nothing, and every policy refusal says
+	 * there is no valid policy (never "add a rule"). */
+	if (pol == stand_in && (reply.error == 0 ||
+	    strcmp(reply.reason, "denied by the porthole policy") == 0))
+		abort();
+	if (pol != stand_in &&
+	    strcmp(reply.reason, PH_REASON_NO_POLICY_DAEMON) == 0)
+		abort();
 	if (reply.error != 0) {
 		if (out != -1)
 			abort();
@@ -471,7 +493,7 @@ one_call(const struct ph_requester *who, const uint8_t *msg,
 	    fdkind == FD_UDP6) && !(opts & (OPT_REUSEPORT | OPT_OWNFILTER)) &&
 	    !((opts & OPT_REUSEADDR) && (fdkind == FD_UDP4 ||
 	    fdkind == FD_UDP6)) && port_before == 0;
-	if (type == PH_MSG_BIND && clean &&
+	if (type == PH_MSG_BIND && clean && pol != stand_in &&
 	    ((fdkind == FD_TCP4 || fdkind == FD_UDP4) ? AF_INET : AF_INET6) ==
 	    g.family && (can_filter || fdkind == FD_UDP4 ||
 	    fdkind == FD_UDP6) &&
@@ -521,6 +543,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		who.foreign_netns = (data[1] >> 2) & 1;
 		alt = (data[1] >> 4) & 1;
 	}
+	pol = size >= 2 && (data[1] & 8) ? stand_in : real_pol;
 
 	before = fd_count();
 	fd = make_fd(fdkind, opts, alt, &other);

@@ -2,7 +2,8 @@
 /*
  * fuzz-proto.c - libFuzzer target for the broker's decoders (S76):
  * ph__req_decode() on the bytes a client sends to privileged code, and
- * ph__reply_decode() on the bytes a broker sends back.  Properties: no
+ * ph__reply_decode() and ph__status_reply_decode() (issue 11) on the
+ * bytes a broker sends back.  Properties: no
  * crash; outputs untouched on failure; a decoded request always has the
  * exact size of its type, a kind the broker handles, ports in range and
  * a NUL-terminated interface name.
@@ -28,6 +29,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ph_grant	g, z;
 	uint32_t	id = 0x5a5a5a5a, bl = 0x5a5a5a5a, sc = 0x5a5a5a5a;
 	uint16_t	type = 0x5a5a;
+	struct ph_status		st, zs;
+	struct ph_msg_status_reply	sr;
 	char		why[32];
 	int		r, e = -7;
 
@@ -50,6 +53,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (g.kind != PH_GRANT_PACKET &&
 			    (g.protocol < 1 || g.protocol > 254))
 				abort();
+		} else if (type == PH_MSG_STATUS) {
+			if (size != sizeof(struct ph_msg_status) || g.kind != 0)
+				abort();
 		} else
 			abort();
 	} else {
@@ -65,6 +71,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    memchr(why, '\0', sizeof(why)) == NULL)
 			abort();
 	} else if (e != -7)
+		abort();
+	/* Status replies: exact size, strings NUL-terminated, re-encoding
+	 * what was decoded gives the same bytes (S73, S75); else the
+	 * output is untouched. */
+	memset(&st, 0x5a, sizeof(st));
+	memset(&zs, 0x5a, sizeof(zs));
+	r = ph__status_reply_decode(data, size, 7, &st);
+	if (r == 0) {
+		if (size != sizeof(struct ph_msg_status_reply) ||
+		    memchr(st.version, '\0', sizeof(st.version)) == NULL ||
+		    memchr(st.policy, '\0', sizeof(st.policy)) == NULL ||
+		    ph__status_reply_encode(&sr, 7, &st) != 0 ||
+		    memcmp(&sr, data, sizeof(sr)) != 0)
+			abort();
+	} else if (r != -EBADMSG || memcmp(&st, &zs, sizeof(st)) != 0)
 		abort();
 	return 0;
 }

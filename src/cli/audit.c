@@ -675,10 +675,10 @@ utf8_len(const unsigned char *s, size_t n, unsigned long *ret_cp)
  * and '\' becomes "\\", so that a path cannot move the cursor, fake a
  * "verdict: safe" line or hide itself on a terminal.  JSON: RFC 8259
  * escapes; invalid UTF-8 bytes become U+FFFD (JSON text must be Unicode;
- * the text output keeps the exact bytes).
+ * the text output keeps the exact bytes).  Shared with status.c (cli.h).
  */
-static void
-put_esc(const char *str, int json)
+void
+cli_put_esc(const char *str, int json)
 {
 	const unsigned char	*s = (const unsigned char *)str;
 	size_t			 n = strlen(str), len, i;
@@ -725,7 +725,7 @@ json_str(const char *s)
 		return;
 	}
 	(void)putchar('"');
-	put_esc(s, 1);
+	cli_put_esc(s, 1);
 	(void)putchar('"');
 }
 
@@ -808,17 +808,17 @@ print_text(const struct audit *a)
 		else {
 			(void)snprintf(num, sizeof(num), "%lu",
 			    (unsigned long)c->uid);
-			put_esc(c->user ? c->user : num, 0);
+			cli_put_esc(c->user ? c->user : num, 0);
 			(void)putchar(' ');
 			(void)snprintf(num, sizeof(num), "%lu",
 			    (unsigned long)c->gid);
-			put_esc(c->group ? c->group : num, 0);
+			cli_put_esc(c->group ? c->group : num, 0);
 		}
 		(void)putchar(' ');
-		put_esc(c->path, 0);
+		cli_put_esc(c->path, 0);
 		if (c->type == C_SYMLINK) {
 			(void)fputs(" -> ", stdout);
-			put_esc(c->target, 0);
+			cli_put_esc(c->target, 0);
 		} else if (c->type == C_MISSING)
 			(void)fputs(" (missing)", stdout);
 		else if (c->type == C_UNKNOWN)
@@ -828,13 +828,13 @@ print_text(const struct audit *a)
 	(void)printf("verdict: %s\n", a->reasons.n == 0 ? "safe" : "UNSAFE");
 	for (i = 0; i < a->reasons.n; i++) {
 		(void)fputs("  ", stdout);
-		put_esc(a->reasons.s[i], 0);
+		cli_put_esc(a->reasons.s[i], 0);
 		(void)putchar('\n');
 	}
 	(void)printf("connect: %s\n", a->connect);
 	for (i = 0; i < a->notes.n; i++) {
 		(void)fputs("note: ", stdout);
-		put_esc(a->notes.s[i], 0);
+		cli_put_esc(a->notes.s[i], 0);
 		(void)putchar('\n');
 	}
 }

@@ -286,6 +286,22 @@ lint_policy(const char *path, const struct ph_policy *pol)
 	free(li.v);
 }
 
+/*
+ * Issue 11: every error names the policy file.  The loader's own errors
+ * start with "FILE:" or "FILE:LINE:", but those of the trusted walk
+ * (S53) name the directory at fault ("/etc/porthole: directory writable
+ * by group or others"): name the file before them.
+ */
+static noreturn void
+die_policy(const char *path, const char *err)
+{
+	size_t	n = strlen(path);
+
+	if (strncmp(err, path, n) == 0 && err[n] == ':')
+		die(1, 0, "%s", err);
+	die(1, 0, "policy %s: %s", path, err);
+}
+
 int
 cmd_check(int argc, char **argv)
 {
@@ -338,7 +354,7 @@ cmd_check(int argc, char **argv)
 		usage_error("--policy takes an absolute path");
 	if ((r = ph_policy_load(file ? file : PH_POLICY_PATH, &pol, err,
 	    sizeof(err))) < 0)
-		die(1, 0, "%s", err);
+		die_policy(file ? file : PH_POLICY_PATH, err);
 	if (optind == argc) {
 		if (file != NULL)
 			lint_policy(file, pol);

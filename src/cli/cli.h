@@ -38,6 +38,10 @@ noreturn void	bad_option(int c, int argc, char **argv,
  * (-ENOENT, -EACCES, -ENAMETOOLONG).  A name with '/' is copied as is. */
 int		find_program(const char *name, char *buf, size_t len);
 
+/* Print str on stdout escaped (audit.c): for a terminal, control bytes
+ * and invalid UTF-8 as \xNN; with json, RFC 8259 escapes and U+FFFD. */
+void	cli_put_esc(const char *str, int json);
+
 int	cmd_mkpath(int argc, char **argv);
 int	cmd_run(int argc, char **argv);
 int	cmd_exec(int argc, char **argv);
@@ -45,6 +49,7 @@ int	cmd_check(int argc, char **argv);
 int	cmd_listen(int argc, char **argv);
 int	cmd_connect(int argc, char **argv);
 int	cmd_audit(int argc, char **argv);
+int	cmd_status(int argc, char **argv);
 
 /* A SPEC of run and check: one grant, one port, and its fd name. */
 struct spec {

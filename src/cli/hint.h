@@ -8,6 +8,10 @@
  *   to POLICY ([[::] needs 0.0.0.0 granted too; ]portholed reads it
  *   again on 'systemctl reload portholed' or SIGHUP)
  *
+ * or, when the broker says it has no valid policy (issue 11), only
+ *
+ *   WHAT: REASON
+ *
  * RULE is what the broker asks for the request (S50): an IPv4-mapped
  * address is its IPv4 address, and the IPv6 wildcard (or no address) is
  * the port-only rule tcp:PORT, since [::] is granted only when 0.0.0.0
@@ -38,6 +42,7 @@
 #include <unistd.h>
 
 #include "grant.h"
+#include "proto.h"
 
 #define HINT_PASSWD	"/etc/passwd"	/* what the policy reads (S55) */
 #define HINT_NAME_MAX	32		/* policy.c's NAME_MAXLEN */
@@ -210,6 +215,15 @@ hint_rule(const struct ph_grant *req, char *buf, size_t len)
 	return wild;
 }
 
+/* 1 if the broker's reason says it has no valid policy (proto.h). */
+static inline int
+hint_no_policy(const char *reason)
+{
+	return reason != NULL &&
+	    (strcmp(reason, PH_REASON_NO_POLICY_DAEMON) == 0 ||
+	    strcmp(reason, PH_REASON_NO_POLICY_HELPER) == 0);
+}
+
 /*
  * The whole hint into buf (always NUL-terminated): `what` is the request
  * as the caller shows it, `reason` the broker's (NULL or "": "denied by
@@ -222,6 +236,16 @@ hint_denied(char *buf, size_t len, const char *what, const char *reason,
 	char	user[HINT_NAME_MAX + 16], rule[96];
 	int	wild;
 
+	/*
+	 * Issue 11: the broker has no valid policy (it is missing or was
+	 * refused, S53), so no rule added to the file would help until the
+	 * broker's error is fixed: say that, and no "add a rule" hint.
+	 */
+	if (hint_no_policy(reason)) {
+		if (snprintf(buf, len, "%s: %s", what, reason) < 0 && len > 0)
+			buf[0] = '\0';
+		return;
+	}
 	hint_user(uid, user, sizeof(user));
 	wild = hint_rule(req, rule, sizeof(rule));
 	/* Too long for buf: cut, as every message here (the return value

@@ -33,6 +33,8 @@ static const struct subcommand	cmds[] = {
 	    "say who could replace, pre-create or connect to a socket path" },
 	{ "mkpath", cmd_mkpath,
 	    "create a private directory and print a safe socket path" },
+	{ "status", cmd_status,
+	    "ask portholed how it is: policy, uptime, grants, refusals" },
 };
 
 static void

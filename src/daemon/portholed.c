@@ -92,6 +92,15 @@ static struct client	 clients[MAX_CLIENTS];
 static struct ph_policy	*policy;
 static const char	*policy_path = PH_POLICY_PATH;
 
+/*
+ * What `porthole status` is told (issue 11): counts and times only, no
+ * names, ids or rules (S89).  started is CLOCK_MONOTONIC (uptime, S90);
+ * policy_time is wall-clock seconds, for people to read.
+ */
+static long long	 started;	/* ms, CLOCK_MONOTONIC */
+static time_t		 policy_time;	/* when `policy` was put in force */
+static uint64_t		 n_grants, n_refusals;
+
 static long long
 now_ms(void)
 {
@@ -128,16 +137,20 @@ policy_load(struct ph_policy *keep)
 		ph_log(LOG_NOTICE, "policy %s loaded: %zu rules", policy_path,
 		    ph_policy_nrules(p));
 		ph_policy_free(keep);
+		policy_time = time(NULL);
 		return p;
 	}
+	/* A stand-in is kept no more than a policy: a reload that fixes
+	 * nothing changes nothing. */
 	if (keep != NULL) {
 		ph_log(LOG_ERR, "%s; keeping the previous policy", err);
 		return keep;
 	}
 	ph_log(LOG_ERR, "%s; nothing is granted until it is fixed", err);
-	if (ph_policy_parse("", 0, policy_path, NULL, &p, err,
-	    sizeof(err)) < 0)
+	/* Issue 11: a stand-in that says so to the client (priv.c). */
+	if (ph_policy_stand_in(policy_path, PH_POLICY_FOR_DAEMON, &p) < 0)
 		ph_priv_die("cannot make an empty policy", 0);
+	policy_time = time(NULL);
 	return p;
 }
 
@@ -162,13 +175,15 @@ policy_start(const struct ph_text *text, const struct ph_text *pw,
 	    sizeof(err))) == 0) {
 		ph_log(LOG_NOTICE, "policy %s loaded: %zu rules", policy_path,
 		    ph_policy_nrules(p));
+		policy_time = time(NULL);
 		return p;
 	} else if (r == -EPERM)
 		ph_priv_die(err, 0);
 	ph_log(LOG_ERR, "%s; nothing is granted until it is fixed", err);
-	if (ph_policy_parse("", 0, policy_path, NULL, &p, err,
-	    sizeof(err)) < 0)
+	/* Issue 11: a stand-in that says so to the client (priv.c). */
+	if (ph_policy_stand_in(policy_path, PH_POLICY_FOR_DAEMON, &p) < 0)
 		ph_priv_die("cannot make an empty policy", 0);
+	policy_time = time(NULL);
 	return p;
 }
 
@@ -862,6 +877,69 @@ recv_req(int sock, void *buf, size_t len, int *fds, size_t *nfds)
 }
 
 /*
+ * 1 and *ret_id if the n bytes at buf are a well-formed status request
+ * (PH_MSG_STATUS, exact size, reserved fields zero: ph__req_decode()).
+ */
+static int
+is_status(const void *buf, size_t n, uint32_t *ret_id)
+{
+	struct ph_grant	g;
+	uint32_t	id = 0, backlog, scope;
+	uint16_t	type = 0;
+
+	if (ph__req_decode(buf, n, &type, &id, &g, &backlog, &scope) < 0 ||
+	    type != PH_MSG_STATUS)
+		return 0;
+	*ret_id = id;
+	return 1;
+}
+
+/*
+ * Answer a status request (issue 11) from what we count: version, the
+ * policy's path, rule count and load time, uptime, open connections,
+ * grants and refusals; nothing about who asked or what the policy says
+ * (S89), so it is answered to anyone.  One non-blocking send (the
+ * connection is O_NONBLOCK, MSG_NOSIGNAL: S82); <0 if it failed.
+ */
+static int
+answer_status(const struct client *c, uint32_t id)
+{
+	struct ph_msg_status_reply	m;
+	struct ph_status		st;
+	int				i;
+
+	memset(&st, 0, sizeof(st));
+	(void)snprintf(st.version, sizeof(st.version), "%s", PH_VERSION);
+	/* A path that does not fit goes as "": never cut (S73). */
+	if (strlen(policy_path) < sizeof(st.policy))
+		memcpy(st.policy, policy_path, strlen(policy_path) + 1);
+	st.policy_valid = ph_policy_stand_in_for(policy) == 0;
+	st.loaded = policy_time > 0 ? (uint64_t)policy_time : 0;
+	st.uptime = (uint64_t)((now_ms() - started) / 1000);
+	st.nrules = (uint32_t)ph_policy_nrules(policy);
+	for (i = 0; i < MAX_CLIENTS; i++)
+		if (clients[i].fd >= 0)
+			st.connections++;
+	if (c < clients || c >= clients + MAX_CLIENTS)
+		st.connections++;	/* the spare slot: accept_one() */
+	st.grants = n_grants;
+	st.refusals = n_refusals;
+	if (ph__status_reply_encode(&m, id, &st) < 0)
+		return -ENAMETOOLONG;	/* PH_VERSION too long: a bug */
+	return ph_send_fds(c->fd, &m, sizeof(m), NULL, 0) < 0 ? -EIO : 0;
+}
+
+/* Count one answered request for the status (issue 11). */
+static void
+count_answer(const struct ph_audit *audit)
+{
+	if (audit->granted)
+		n_grants++;
+	else
+		n_refusals++;
+}
+
+/*
  * The one request of a peer the policy names nowhere (item 4): answered
  * from a peek at its bytes, so that no fd it sent is ever installed in
  * our table (S42: such an fd's close could wait for its sender's FUSE
@@ -904,6 +982,13 @@ serve_ungranted(struct client *c, struct ph_requester *who)
 		client_drop(c);
 		return;
 	}
+	/* Issue 11: a status is for anyone; it comes without fds (with
+	 * one it is malformed, and the handler drops it below). */
+	if (!(msg.msg_flags & MSG_CTRUNC) && is_status(buf, (size_t)n, &id)) {
+		(void)answer_status(c, id);
+		client_drop(c);		/* one answer; no slot kept */
+		return;
+	}
 	if (msg.msg_flags & MSG_CTRUNC) {
 		if (ph__req_decode(buf, (size_t)n, &type, &id, &g, &backlog,
 		    &scope) == 0 && type == PH_MSG_BIND)
@@ -919,9 +1004,11 @@ serve_ungranted(struct client *c, struct ph_requester *who)
 	    &audit);
 	ph_fd_close(&fd);		/* a placeholder of ours, or -1 */
 	ph_log_audit(&audit, who, c->pid);
-	if (r == 0)
+	if (r == 0) {
+		count_answer(&audit);
 		(void)ph_send_fds(c->fd, &reply, sizeof(reply),
 		    out >= 0 ? &out : NULL, out >= 0);
+	}
 	ph_fd_close(&out);		/* none can be granted; ours anyway */
 	client_drop(c);			/* one answer; no slot kept */
 }
@@ -938,6 +1025,7 @@ serve(struct client *c)
 	struct ph_audit		audit;
 	char			buf[PH_MSG_MAX];
 	int			fds[PH_FDS_MAX + 1];
+	uint32_t		id;
 	size_t			nfds = 0, i;
 	ssize_t			n;
 	int			fd = -1, out = -1, r;
@@ -970,6 +1058,13 @@ serve(struct client *c)
 	if (nfds == 1)
 		fd = fds[0];
 	c->last = now_ms();
+	/* Issue 11: a status is answered here, not by the handler, which
+	 * has no daemon state (and refuses it for porthole-helper). */
+	if (fd < 0 && is_status(buf, (size_t)n, &id)) {
+		if (answer_status(c, id) < 0)
+			client_drop(c);	/* S82 */
+		return;
+	}
 	r = ph_broker_handle(policy, &who, buf, (size_t)n, fd, &reply, &out,
 	    &audit);
 	/*
@@ -991,6 +1086,7 @@ serve(struct client *c)
 		client_drop(c);		/* S71 */
 		return;
 	}
+	count_answer(&audit);
 	/* A client that does not read its answer is dropped (S82). */
 	if (ph_send_fds(c->fd, &reply, sizeof(reply), out >= 0 ? &out : NULL,
 	    out >= 0) < 0)
@@ -1153,8 +1249,9 @@ main(int argc, char **argv)
 	struct ph_text		 ptext = { NULL, 0 }, pw = { NULL, 0 },
 				 gr = { NULL, 0 };
 	struct signalfd_siginfo	 si;
-	char			 why[256];
+	char			 why[256], journal[64];
 	const char		*user = "nobody", *sock = PH_BROKER_SOCK;
+	const char		*env;
 	unsigned long long	 caps;
 	long long		 t, pause_until = 0, wake;
 	sigset_t		 sigs;
@@ -1198,10 +1295,28 @@ main(int argc, char **argv)
 	if (policy_path[0] != '/' || sock[0] != '/')
 		ph_priv_die("--policy and --socket take absolute paths", 0);
 	lfd = activation_fd(sock);
+	/*
+	 * Issue 11: JOURNAL_STREAM, read before the environment is cleared
+	 * (bounded copy), and checked against fd 2 after ph_priv_sanitize()
+	 * has made sure fd 2 is open: only when it names our stderr is that
+	 * the journal, which reads a "<N>" prefix as the line's priority.
+	 * Like LISTEN_PID above, two strict decimal numbers (S11) read as
+	 * root: the parser guard of issue 9 is for the policy and the name
+	 * databases; this grammar has no more to it than ph_pid_parse().
+	 */
+	journal[0] = '\0';
+	if ((env = getenv("JOURNAL_STREAM")) != NULL &&
+	    strlen(env) < sizeof(journal))
+		memcpy(journal, env, strlen(env) + 1);
 	ph_priv_sanitize(lfd);		/* after reading LISTEN_*: S2-S9 */
 	/* Issue 9: from here on no parser runs while any uid is 0. */
 	ph_parser_guard_on();
 	ph_log_open("portholed", fg);
+	if (fg && journal[0] != '\0' && ph_log_journal_stream(journal, 2)) {
+		ph_log_prefix(1);
+		ph_priv_journal = 1;
+	}
+	started = now_ms();
 
 	/*
 	 * Bytes only while root (issue 9): /etc/passwd and /etc/group read

@@ -120,6 +120,8 @@ cap_needed(const void *buf, size_t n)
 		ph_priv_die("refusing to decode the request as root", 0);
 	if (ph__req_decode(buf, n, &type, &id, &g, &backlog, &scope) < 0)
 		return 0;
+	if (type == PH_MSG_STATUS)
+		return 0;	/* refused with EOPNOTSUPP (priv.c) */
 	return type == PH_MSG_BIND ? (1ULL << CAP_NET_BIND_SERVICE) |
 	    (1ULL << CAP_NET_ADMIN) : 1ULL << CAP_NET_RAW;
 }
@@ -206,8 +208,8 @@ main(int argc, char *argv[])
 	ph_text_free(&pw);
 	ph_text_free(&gr);
 	/* S53: no usable policy, no grant; answer with an empty policy. */
-	if (pol == NULL && ph_policy_parse("", 0, PH_POLICY_PATH, NULL, &pol,
-	    err, sizeof(err)) < 0)
+	if (pol == NULL && ph_policy_stand_in(PH_POLICY_PATH,
+	    PH_POLICY_FOR_HELPER, &pol) < 0)
 		ph_priv_die("cannot make an empty policy", 0);
 	need = cap_needed(buf, (size_t)n) & keep;
 

@@ -17,7 +17,11 @@
  *
  * Runs as: root or the daemon's user.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -41,6 +45,7 @@ struct rl {
 };
 
 static int		to_stderr;
+static int		prefix;		/* "<N>" before each line: journal */
 static struct rl	rl_tab[RL_UIDS + 1];	/* the last: other uids */
 static long long	rl_all_start;		/* RL_TOTAL's window, ms */
 static unsigned		rl_all_lines;
@@ -53,25 +58,82 @@ ph_log_open(const char *ident, int use_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
 }
 
+/*
+ * Strict decimal uint64_t: digits only, no sign, no space, no leading
+ * zero unless the number is 0, no overflow (S11).  0 and *ret, or
+ * -EINVAL.
+ */
+static int
+parse_u64(const char *s, size_t len, uint64_t *ret)
+{
+	uint64_t	v = 0;
+	size_t		i;
+
+	if (len == 0 || len > 20 || (s[0] == '0' && len > 1))
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9' ||
+		    v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*ret = v;
+	return 0;
+}
+
+/*
+ * ph_log_journal_stream() - 1 if `val`, the value of JOURNAL_STREAM
+ * (sd-daemon(3): "DEVICE:INODE" of the journal's stream, both decimal),
+ * names the file open on `fd`, else 0 (NULL, malformed, or another
+ * file: an inherited variable whose stderr was redirected since).
+ * Strict grammar: exactly two strict decimal numbers and one colon.
+ */
+int
+ph_log_journal_stream(const char *val, int fd)
+{
+	struct stat	 st;
+	const char	*colon;
+	uint64_t	 dev, ino;
+
+	if (val == NULL || (colon = strchr(val, ':')) == NULL ||
+	    parse_u64(val, (size_t)(colon - val), &dev) < 0 ||
+	    parse_u64(colon + 1, strlen(colon + 1), &ino) < 0)
+		return 0;
+	if (fstat(fd, &st) == -1)
+		return 0;
+	return (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
+}
+
+/* ph_log_prefix() - with `on`, stderr lines start with "<N>", the
+ * syslog priority, which the journal reads as the line's level. */
+void
+ph_log_prefix(int on)
+{
+	prefix = on != 0;
+}
+
 void
 ph_log(int prio, const char *fmt, ...)
 {
 	char	buf[512];
 	va_list	ap;
-	int	n;
+	int	n, k = 0;
 
+	if (to_stderr && prefix)	/* sd-daemon(3): "<3>" and so on */
+		k = snprintf(buf, sizeof(buf), "<%d>", prio & LOG_PRIMASK);
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vsnprintf(buf + k, sizeof(buf) - (size_t)k, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
 	if (to_stderr) {
+		n += k;
 		if ((size_t)n >= sizeof(buf) - 1)
 			n = (int)sizeof(buf) - 2;
 		buf[n] = '\n';
 		(void)!write(2, buf, (size_t)n + 1);
 	} else
-		syslog(prio, "%s", buf);
+		syslog(prio, "%s", buf + k);
 }
 
 static long long

@@ -105,6 +105,7 @@ struct ph_policy {
 	struct ph_grant	*grants;
 	size_t		 ngrants, gcap;
 	int		 needs_raw;
+	int		 stand_in;	/* PH_POLICY_FOR_*: no valid policy */
 };
 
 /* Parser state for one ph_policy_parse() call. */
@@ -1476,6 +1477,39 @@ size_t
 ph_policy_nrules(const struct ph_policy *p)
 {
 	return p != NULL ? p->nrules : 0;
+}
+
+/*
+ * ph_policy_stand_in() - an empty policy named `path`, marked as the
+ * stand-in for one that could not be loaded (S53).  Parsing "" is still
+ * parsing: the parser guard applies (issue 9).
+ */
+int
+ph_policy_stand_in(const char *path, int origin, struct ph_policy **ret)
+{
+	struct ph_policy	*p = NULL;
+	int			 r;
+
+	if (origin != PH_POLICY_FOR_DAEMON && origin != PH_POLICY_FOR_HELPER)
+		return -EINVAL;
+	if ((r = ph_policy_parse("", 0, path, NULL, &p, NULL, 0)) < 0)
+		return r;
+	/* Named, so that the audit log says which file is missing. */
+	free(p->file);
+	if ((p->file = strdup(path != NULL ? path : "-")) == NULL) {
+		ph_policy_free(p);
+		return -ENOMEM;
+	}
+	p->stand_in = origin;
+	*ret = p;
+	return 0;
+}
+
+/* ph_policy_stand_in_for() - 0, or the stand-in's origin. */
+int
+ph_policy_stand_in_for(const struct ph_policy *p)
+{
+	return p != NULL ? p->stand_in : 0;
 }
 
 /*

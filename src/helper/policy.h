@@ -162,6 +162,20 @@ const char *ph_policy_file(const struct ph_policy *p);
 size_t	ph_policy_nrules(const struct ph_policy *p);
 
 /*
+ * The empty stand-in that portholed and porthole-helper use when the
+ * policy at `path` is missing or refused (S53): it grants nothing, and
+ * says so.  `origin` is PH_POLICY_FOR_DAEMON or PH_POLICY_FOR_HELPER:
+ * the handler's denial reason tells the client where to look (issue
+ * 11).  0 and *ret, or a negative errno.
+ */
+#define PH_POLICY_FOR_DAEMON	1
+#define PH_POLICY_FOR_HELPER	2
+int	ph_policy_stand_in(const char *path, int origin,
+	    struct ph_policy **ret);
+/* 0 for a policy that was loaded, else the stand-in's origin. */
+int	ph_policy_stand_in_for(const struct ph_policy *p);
+
+/*
  * 1 if some rule names `who` (uid, primary gid or a supplementary group)
  * with at least one grant, else 0 (and for (uid_t)-1 / (gid_t)-1).
  * portholed gives its connection slots to these requesters only.

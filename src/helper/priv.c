@@ -232,6 +232,32 @@ rule_text(struct ph_audit *audit, const struct ph_policy *pol, int line,
 	    ph_policy_file(pol), line, rule);
 }
 
+/*
+ * A request the policy does not allow: EACCES.  S89: the client learns
+ * "denied", not the policy; but when the policy in force is the empty
+ * stand-in for one that is missing or refused (S53), it learns that
+ * instead, since no rule it could add would help (issue 11).  That says
+ * nothing about the policy's contents: only that there is none.
+ */
+static void
+deny_by_policy(const struct ph_policy *pol, uint32_t id,
+    struct ph_msg_reply *reply, struct ph_audit *audit)
+{
+	int	origin = ph_policy_stand_in_for(pol);
+
+	audit->error = EACCES;
+	if (origin != 0) {
+		(void)snprintf(audit->rule, sizeof(audit->rule),
+		    "no valid policy at %s", ph_policy_file(pol));
+		reply_set(reply, id, EACCES, origin == PH_POLICY_FOR_HELPER ?
+		    PH_REASON_NO_POLICY_HELPER : PH_REASON_NO_POLICY_DAEMON);
+		return;
+	}
+	(void)snprintf(audit->rule, sizeof(audit->rule), "no rule in %s",
+	    ph_policy_file(pol));
+	reply_set(reply, id, EACCES, "denied by the porthole policy");
+}
+
 static int
 do_bind(const struct ph_policy *pol, const struct ph_requester *who,
     struct ph_grant *g, uint32_t backlog, uint32_t scope, int fd,
@@ -262,11 +288,7 @@ do_bind(const struct ph_policy *pol, const struct ph_requester *who,
 	/* S50: the one bind decision, shared with `porthole check`. */
 	if (!ph_policy_check_bind(pol, who, g, &line, rule, sizeof(rule),
 	    NULL, NULL, 0)) {
-		audit->error = EACCES;
-		(void)snprintf(audit->rule, sizeof(audit->rule),
-		    "no rule in %s", ph_policy_file(pol));
-		/* S89: the client learns "denied", not the policy. */
-		reply_set(reply, id, EACCES, "denied by the porthole policy");
+		deny_by_policy(pol, id, reply, audit);
 		return 0;
 	}
 	rule_text(audit, pol, line, rule);
@@ -370,10 +392,7 @@ do_open(const struct ph_policy *pol, const struct ph_requester *who,
 		return 0;
 	}
 	if (!ph_policy_check(pol, who, g, &line, rule, sizeof(rule))) {
-		audit->error = EACCES;
-		(void)snprintf(audit->rule, sizeof(audit->rule),
-		    "no rule in %s", ph_policy_file(pol));
-		reply_set(reply, id, EACCES, "denied by the porthole policy");
+		deny_by_policy(pol, id, reply, audit);
 		return 0;
 	}
 	rule_text(audit, pol, line, rule);
@@ -457,6 +476,18 @@ ph_broker_handle(const struct ph_policy *pol, const struct ph_requester *who,
 		    "request from unknown credentials");
 		audit->error = EPROTO;	/* S37, S19: unknown is denied */
 		return -EPROTO;
+	}
+	if (type == PH_MSG_STATUS) {
+		/*
+		 * portholed answers a status itself, before the handler
+		 * (issue 11); reaching here means porthole-helper, which
+		 * has no daemon state to report: EOPNOTSUPP.
+		 */
+		(void)snprintf(audit->request, sizeof(audit->request),
+		    "status");
+		audit->error = EOPNOTSUPP;
+		reply_set(reply, id, EOPNOTSUPP, PH_REASON_STATUS_UNSUPPORTED);
+		return 0;
 	}
 	if (type == PH_MSG_BIND)
 		r = do_bind(pol, who, &g, backlog, scope, fd, id, reply, audit);

@@ -56,5 +56,7 @@ int	ph_priv_raise(unsigned long long caps);
 /* Print "prog: msg" on stderr (plain write(2), S3) and _exit(code). */
 void	ph_priv_die(const char *msg, int err) __attribute__((noreturn));
 extern const char *ph_priv_prog;
+/* Set when stderr is the journal's stream: ph_priv_die() writes "<3>". */
+extern int ph_priv_journal;
 
 #endif /* PH_PRIV_H */

@@ -33,6 +33,7 @@
 #endif
 
 const char	*ph_priv_prog = "porthole";
+int		 ph_priv_journal;	/* stderr is the journal's stream */
 
 /*
  * Die with a fixed message on stderr, by write(2) only: no stdio buffers,
@@ -44,7 +45,9 @@ ph_priv_die(const char *msg, int err)
 	char	buf[256];
 	int	n;
 
-	n = snprintf(buf, sizeof(buf), "%s: %s%s%s\n", ph_priv_prog, msg,
+	/* "<3>": an error to the journal (sd-daemon(3), issue 11). */
+	n = snprintf(buf, sizeof(buf), "%s%s: %s%s%s\n",
+	    ph_priv_journal ? "<3>" : "", ph_priv_prog, msg,
 	    err ? ": " : "", err ? strerror(err < 0 ? -err : err) : "");
 	if (n > 0)
 		(void)!write(2, buf, (size_t)n < sizeof(buf) ? (size_t)n :

@@ -9,6 +9,10 @@ struct ph_audit;
 struct ph_requester;
 
 void	ph_log_open(const char *ident, int use_stderr);
+/* JOURNAL_STREAM (sd-daemon(3)): 1 if `val` names the file on `fd`. */
+int	ph_log_journal_stream(const char *val, int fd);
+/* Prefix stderr lines with "<N>" (the journal's stream), or not. */
+void	ph_log_prefix(int on);
 void	ph_log(int prio, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Refusals are rate-limited per uid (S58): 1 if one may be logged now

@@ -269,6 +269,53 @@ ask(int conn, int flags, const void *req, size_t len, int fd, uint32_t id,
 	return r;
 }
 
+/*
+ * ph__broker_status() - see proto.h.  The daemon's connection is
+ * authenticated as for any request (S28); the reply is decoded with the
+ * exact-size decoder, and a PH_MSG_REPLY (an error such as
+ * EPROTONOSUPPORT) is taken as the daemon's answer.
+ */
+int
+ph__broker_status(struct ph_status *ret)
+{
+	struct ph_msg_status	m;
+	struct ph_status	st;
+	char			buf[PH_MSG_MAX];
+	size_t			nfds = 0;	/* a status brings no fd */
+	ssize_t			n;
+	uint32_t		id = next_id();
+	int			c = -1, error = 0, r;
+
+	if ((c = ph_broker_connect()) < 0)
+		return c;
+	memset(&m, 0, sizeof(m));
+	ph__hdr_init(&m.hdr, PH_MSG_STATUS, sizeof(m), id);
+	if ((n = ph_send_fds(c, &m, sizeof(m), NULL, 0)) < 0) {
+		r = (int)n;
+		goto out;
+	}
+	n = ph_recv_fds(c, buf, sizeof(buf), NULL, &nfds);
+	if (n == 0 || n == -ECONNRESET) {
+		r = -ECONNRESET;
+		goto out;
+	}
+	if (n < 0) {
+		r = n == -EAGAIN ? -ETIMEDOUT : (int)n;
+		goto out;
+	}
+	if (ph__status_reply_decode(buf, (size_t)n, id, &st) == 0) {
+		*ret = st;
+		r = 0;
+	} else if (ph__reply_decode(buf, (size_t)n, id, &error, NULL, 0)
+	    == 0)
+		r = error != 0 ? -error : -EBADMSG;
+	else
+		r = -EBADMSG;
+ out:
+	ph__fd_close(&c);
+	return r;
+}
+
 PH_EXPORT int
 ph_broker_bind(int conn, int fd, const struct sockaddr *addr, socklen_t len,
     int backlog, int flags, char *reason, size_t reasonlen)

@@ -21,6 +21,11 @@ _Static_assert(sizeof(struct ph_msg_bind) == 48, "bind size");
 _Static_assert(sizeof(struct ph_msg_open) == 48, "open size");
 _Static_assert(sizeof(struct ph_msg_reply) == 120, "reply size");
 _Static_assert(sizeof(struct ph_msg_reply) <= PH_MSG_MAX, "max size");
+_Static_assert(sizeof(struct ph_msg_status) == 24, "status size");
+_Static_assert(sizeof(struct ph_msg_status_reply) == 224,
+    "status reply size");
+_Static_assert(sizeof(struct ph_msg_status_reply) <= PH_MSG_MAX,
+    "max size");
 _Static_assert(PH_OPEN_RAW4 == PH_GRANT_RAW4 && PH_OPEN_RAW6 ==
     PH_GRANT_RAW6 && PH_OPEN_PACKET == PH_GRANT_PACKET, "kinds");
 
@@ -124,6 +129,7 @@ ph__req_decode(const void *buf, size_t n, uint16_t *ret_type,
 		struct ph_hdr		h;
 		struct ph_msg_bind	b;
 		struct ph_msg_open	o;
+		struct ph_msg_status	s;
 	} m;
 	struct ph_grant	g;
 	uint32_t	backlog = 0, scope = 0;
@@ -153,6 +159,13 @@ ph__req_decode(const void *buf, size_t n, uint16_t *ret_type,
 		if (n != sizeof(m.o))
 			return -EBADMSG;
 		r = decode_open(&m.o, &g);
+		break;
+	case PH_MSG_STATUS:
+		/* No grant: *ret_g is all zero (kind 0). */
+		if (n != sizeof(m.s) || m.s.flags != 0 || m.s.reserved != 0)
+			return -EBADMSG;
+		memset(&g, 0, sizeof(g));
+		r = 0;
 		break;
 	default:
 		return -EBADMSG;
@@ -196,5 +209,74 @@ ph__reply_decode(const void *buf, size_t n, uint32_t id, int *ret_error,
 		reason[k] = '\0';
 	}
 	*ret_error = m.error;
+	return 0;
+}
+
+/* 1 if the fixed field holds a NUL-terminated string and only zeros
+ * after its NUL (S73). */
+static int
+field_ok(const char *f, size_t size)
+{
+	size_t	k = strnlen(f, size);
+
+	return k < size && all_zero(f + k, size - k);
+}
+
+/*
+ * ph__status_reply_encode() - see proto.h.  Strings are copied with
+ * their NUL and the rest of each field left zero, as the decoder wants.
+ */
+int
+ph__status_reply_encode(struct ph_msg_status_reply *m, uint32_t id,
+    const struct ph_status *st)
+{
+	size_t	kv = strnlen(st->version, sizeof(st->version));
+	size_t	kp = strnlen(st->policy, sizeof(st->policy));
+
+	if (kv >= sizeof(m->version) || kp >= sizeof(m->policy))
+		return -ENAMETOOLONG;
+	memset(m, 0, sizeof(*m));
+	ph__hdr_init(&m->hdr, PH_MSG_STATUS_REPLY, sizeof(*m), id);
+	m->flags = st->policy_valid ? PH_STATUS_VALID : 0;
+	memcpy(m->version, st->version, kv);
+	memcpy(m->policy, st->policy, kp);
+	m->loaded = st->loaded;
+	m->uptime = st->uptime;
+	m->nrules = st->nrules;
+	m->connections = st->connections;
+	m->grants = st->grants;
+	m->refusals = st->refusals;
+	return 0;
+}
+
+/* ph__status_reply_decode() - see proto.h. */
+int
+ph__status_reply_decode(const void *buf, size_t n, uint32_t id,
+    struct ph_status *ret)
+{
+	struct ph_msg_status_reply	m;
+	struct ph_status		st;
+
+	if (n != sizeof(m))
+		return -EBADMSG;
+	memcpy(&m, buf, n);
+	if (m.hdr.len != n || m.hdr.type != PH_MSG_STATUS_REPLY ||
+	    m.hdr.version != PH_PROTO_VERSION || m.hdr.id != id ||
+	    m.hdr.reserved != 0 || m.reserved != 0 ||
+	    (m.flags & ~(uint32_t)PH_STATUS_VALID) != 0 ||
+	    !field_ok(m.version, sizeof(m.version)) ||
+	    !field_ok(m.policy, sizeof(m.policy)))
+		return -EBADMSG;
+	memset(&st, 0, sizeof(st));
+	memcpy(st.version, m.version, sizeof(st.version));
+	memcpy(st.policy, m.policy, sizeof(st.policy));
+	st.policy_valid = (m.flags & PH_STATUS_VALID) != 0;
+	st.loaded = m.loaded;
+	st.uptime = m.uptime;
+	st.nrules = m.nrules;
+	st.connections = m.connections;
+	st.grants = m.grants;
+	st.refusals = m.refusals;
+	*ret = st;
 	return 0;
 }

@@ -20,6 +20,8 @@
 #define PH_MSG_BIND		1	/* client -> broker, + the socket fd */
 #define PH_MSG_OPEN		2	/* client -> broker, no fd */
 #define PH_MSG_REPLY		3	/* broker -> client, + fd if opened */
+#define PH_MSG_STATUS		4	/* client -> portholed, no fd */
+#define PH_MSG_STATUS_REPLY	5	/* portholed -> client, no fd */
 
 struct ph_hdr {
 	uint32_t	len;		/* the whole message, header included */
@@ -54,11 +56,64 @@ struct ph_msg_open {
 };
 
 #define PH_REASON_MAX		96
+/*
+ * Denial reasons the client acts on (issue 11): the policy in force is
+ * the empty stand-in for one that is missing or refused, so the "add a
+ * rule" hint would be wrong; `porthole run` and the preload print the
+ * reason alone.
+ */
+#define PH_REASON_NO_POLICY_DAEMON \
+	"portholed has no valid policy: see `journalctl -u portholed`"
+#define PH_REASON_NO_POLICY_HELPER \
+	"porthole-helper has no valid policy: see the system log"
+#define PH_REASON_STATUS_UNSUPPORTED \
+	"status requests are answered by portholed only"
 struct ph_msg_reply {
 	struct ph_hdr	hdr;
 	int32_t		error;		/* 0, or a positive errno */
 	uint32_t	flags;		/* 0 */
 	char		reason[PH_REASON_MAX];	/* NUL-terminated */
+};
+
+/*
+ * Ask portholed how it is (issue 11): answered to anyone, even a peer
+ * the policy names nowhere, since the answer holds no names, ids or
+ * rules (S89).  porthole-helper answers it with a PH_MSG_REPLY of
+ * EOPNOTSUPP: it has no state worth reporting.
+ */
+struct ph_msg_status {
+	struct ph_hdr	hdr;
+	uint32_t	flags;		/* 0 */
+	uint32_t	reserved;	/* 0 */
+};
+
+#define PH_STATUS_VERSION_MAX	32
+#define PH_STATUS_POLICY_MAX	128
+#define PH_STATUS_VALID		0x1	/* the policy in force loaded; else
+					   the empty stand-in (S53) */
+struct ph_msg_status_reply {
+	struct ph_hdr	hdr;
+	uint32_t	flags;		/* PH_STATUS_VALID or 0 */
+	uint32_t	reserved;	/* 0 */
+	char		version[PH_STATUS_VERSION_MAX];	/* NUL-terminated */
+	char		policy[PH_STATUS_POLICY_MAX];	/* NUL-terminated,
+					   "" if the path does not fit */
+	uint64_t	loaded;		/* when the policy in force was
+					   loaded: seconds since the epoch */
+	uint64_t	uptime;		/* seconds since the daemon started */
+	uint32_t	nrules;		/* rules of the policy in force */
+	uint32_t	connections;	/* open client connections */
+	uint64_t	grants;		/* requests granted since start */
+	uint64_t	refusals;	/* requests refused since start */
+};
+
+/* What a status reply says, decoded (ph__status_reply_decode()). */
+struct ph_status {
+	char		version[PH_STATUS_VERSION_MAX];
+	char		policy[PH_STATUS_POLICY_MAX];
+	int		policy_valid;
+	uint64_t	loaded, uptime, grants, refusals;
+	uint32_t	nrules, connections;
 };
 
 struct ph_grant;
@@ -78,6 +133,28 @@ void	ph__hdr_init(struct ph_hdr *h, uint16_t type, uint32_t len,
 int	ph__req_decode(const void *buf, size_t n, uint16_t *ret_type,
 	    uint32_t *ret_id, struct ph_grant *ret_g, uint32_t *ret_backlog,
 	    uint32_t *ret_scope);
+/*
+ * Decode a status reply for request `id`: exact size, version, flags
+ * known, reserved zero, both strings NUL-terminated with only zeros
+ * after the NUL (S73).  0 and *ret filled, or -EBADMSG (ret untouched).
+ */
+int	ph__status_reply_decode(const void *buf, size_t n, uint32_t id,
+	    struct ph_status *ret);
+/* Encode a status reply for request `id` from `st`: -ENAMETOOLONG if a
+ * string does not fit (the caller sends the policy path as "" then). */
+int	ph__status_reply_encode(struct ph_msg_status_reply *m, uint32_t id,
+	    const struct ph_status *st);
+/*
+ * ph__broker_status() (broker.c) - ask portholed, and only portholed (a
+ * status is never asked of porthole-helper), how it is.  0 and *ret, or
+ * a negative errno: -ENOENT or -ECONNREFUSED (no daemon listens),
+ * -EACCES (no permission on the socket), -EPERM (the socket is not
+ * root's, S28), -ECONNRESET (the daemon closed without answering: one
+ * that does not know the request), -ETIMEDOUT, -EBADMSG, or the
+ * daemon's errno.  Not in porthole.h: the layout of struct ph_status
+ * would become ABI, and only the porthole command needs it.
+ */
+int	ph__broker_status(struct ph_status *ret);
 /* Decode a reply: 0 with *ret_error and the reason copied, or -EBADMSG. */
 int	ph__reply_decode(const void *buf, size_t n, uint32_t id,
 	    int *ret_error, char *reason, size_t reasonlen);

@@ -59,7 +59,7 @@ is "AmbientCapabilities= is exactly what portholed keeps" \
     "$(words AmbientCapabilities "$SVC")" "$code_caps"
 # Socket families: AF_UNIX (portholed.c, listen.c) and each family
 # priv.c's make_socket() is called with must be allowed.
-code_af=$( (echo AF_UNIX; grep -o 'make_socket(who, flags, AF_[A-Z0-9]*' \
+code_af=$( (echo AF_UNIX; grep -o 'make_socket(AF_[A-Z0-9]*' \
     "$PRIV" | grep -o 'AF_[A-Z0-9]*') | sort -u)
 missing=$(printf '%s\n' "$code_af" |
     grep -vxF "$(words RestrictAddressFamilies "$SVC")")

@@ -148,9 +148,14 @@ for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
     res.append("echo=%s" % ("ok" if back == b"x" * 65536 else "bad"))
 print(" ".join(res))
 EOF
-out=$(with_daemon alice "$PY" "$T/served.py" "$T/prefix/lib/libporthole.so" 2>&1)
-is "S51: the filter cannot be detached or replaced; the listener serves 64 KiB over IPv4 and IPv6" \
-    "$out" "detach=EPERM attach=EPERM echo=ok detach=EPERM attach=EPERM echo=ok"
+if [ -n "$SAN" ]; then
+	skip 1 "SAN=$SAN: python cannot load a sanitizer-built libporthole.so"
+else
+	out=$(with_daemon alice "$PY" "$T/served.py" \
+	    "$T/prefix/lib/libporthole.so" 2>&1)
+	is "S51: the filter cannot be detached or replaced; the listener serves 64 KiB over IPv4 and IPv6" \
+	    "$out" "detach=EPERM attach=EPERM echo=ok detach=EPERM attach=EPERM echo=ok"
+fi
 
 # --- S56: raw sockets only in the caller's network namespace ----------------
 # carol (granted raw:icmp; none of her requests were refused before, so

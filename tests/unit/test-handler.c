@@ -1796,6 +1796,96 @@ setup(void)
 		    "CAP_NET_ADMIN): TCP requests must be refused, EPERM");
 }
 
+/*
+ * S53, issue 11: with the empty stand-in for a policy that is missing or
+ * refused, a denial says so (no rule could help), for a bind and an
+ * open, and names which broker; an ordinary empty policy is the control:
+ * the usual S89 reason.
+ */
+#define MISSING	"/nonexistent/porthole/policy"
+static void
+test_s53_stand_in_says_no_policy(void)
+{
+	struct ph_policy	*keep = P, *empty = NULL, *d = NULL, *h = NULL;
+	struct ph_msg_bind	 m;
+	struct ph_msg_open	 o;
+	struct res		 res;
+	char			 err[256], want[256];
+
+	begin("test_s53_stand_in_says_no_policy");
+	C_EQ(ph_policy_parse("", 0, POLICY_FILE, NULL, &empty, err,
+	    sizeof(err)), 0);
+	C_EQ(ph_policy_stand_in(MISSING, PH_POLICY_FOR_DAEMON, &d), 0);
+	C_EQ(ph_policy_stand_in(MISSING, PH_POLICY_FOR_HELPER, &h), 0);
+	C_EQ(ph_policy_stand_in(MISSING, 0, &keep), -EINVAL);
+	C_TRUE(keep == P);			/* untouched on failure */
+	C_EQ(ph_policy_stand_in_for(empty), 0);
+	C_EQ(ph_policy_stand_in_for(d), PH_POLICY_FOR_DAEMON);
+	if (empty == NULL || d == NULL || h == NULL)
+		goto out;
+
+	/* Control: an empty policy that loaded is just a denial. */
+	P = empty;
+	m = mk_bind(AF_INET, "127.0.0.1", PORT_LO);
+	ask(&m, sizeof(m), sock(AF_INET, SOCK_STREAM, 0), &res);
+	check_answer(&res, m.hdr.id, EACCES, "denied by the porthole policy");
+	C_STREQ(res.audit.rule, "no rule in " POLICY_FILE);
+
+	P = d;
+	m = mk_bind(AF_INET, "127.0.0.1", PORT_LO);
+	ask(&m, sizeof(m), sock(AF_INET, SOCK_STREAM, 0), &res);
+	check_answer(&res, m.hdr.id, EACCES, PH_REASON_NO_POLICY_DAEMON);
+	/* The audit names the file that is missing. */
+	C_STREQ(ph_policy_file(d), MISSING);
+	(void)snprintf(want, sizeof(want), "no valid policy at %s", MISSING);
+	C_STREQ(res.audit.rule, want);
+	o = mk_open(PH_OPEN_RAW4, 1, NULL);
+	ask(&o, sizeof(o), -1, &res);
+	check_answer(&res, o.hdr.id, EACCES, PH_REASON_NO_POLICY_DAEMON);
+	C_EQ(res.out, -1);
+
+	P = h;
+	m = mk_bind(AF_INET, "127.0.0.1", PORT_LO);
+	ask(&m, sizeof(m), sock(AF_INET, SOCK_STREAM, 0), &res);
+	check_answer(&res, m.hdr.id, EACCES, PH_REASON_NO_POLICY_HELPER);
+ out:
+	P = keep;
+	ph_policy_free(empty);
+	ph_policy_free(d);
+	ph_policy_free(h);
+	end();
+}
+
+/*
+ * Issue 11: a status request reaching the handler (porthole-helper;
+ * portholed answers it itself) gets EOPNOTSUPP; with an fd it is
+ * malformed and dropped (S40); a bad size is dropped (S70).
+ */
+static void
+test_s70_status_not_for_the_handler(void)
+{
+	struct ph_msg_status	m;
+	struct res		res;
+
+	begin("test_s70_status_not_for_the_handler");
+	memset(&m, 0, sizeof(m));
+	ph__hdr_init(&m.hdr, PH_MSG_STATUS, sizeof(m), next_id++);
+	ask(&m, sizeof(m), -1, &res);
+	check_answer(&res, m.hdr.id, EOPNOTSUPP, PH_REASON_STATUS_UNSUPPORTED);
+	C_STREQ(res.audit.request, "status");
+	C_EQ(res.out, -1);
+	ask(&m, sizeof(m), sock(AF_INET, SOCK_STREAM, 0), &res);
+	check_drop(&res, -EBADMSG);
+	m.reserved = 1;				/* S75 */
+	ask(&m, sizeof(m), -1, &res);
+	check_drop(&res, -EBADMSG);
+	m.reserved = 0;
+	m.hdr.len = sizeof(m) - 4;
+	ask(&m, sizeof(m) - 4, -1, &res);
+	check_drop(&res, -EBADMSG);
+	end();
+}
+
 int
 main(void)
 {
@@ -1827,6 +1917,8 @@ main(void)
 	test_s75_version_answered();
 	test_s37_unknown_uid_dropped();
 	test_s76_bit_flips();
+	test_s53_stand_in_says_no_policy();
+	test_s70_status_not_for_the_handler();
 	tcase = "main";
 	C_EQ(tap_fd_count(), before);
 	ph_policy_free(P);

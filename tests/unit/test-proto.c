@@ -209,6 +209,124 @@ test_s76_bitflips(void)
 	T_EQ(dec(&b, sizeof(b)), 0);
 }
 
+static struct ph_status
+good_status(void)
+{
+	struct ph_status	st;
+
+	memset(&st, 0, sizeof(st));
+	(void)snprintf(st.version, sizeof(st.version), "1.2.3");
+	(void)snprintf(st.policy, sizeof(st.policy), "/etc/porthole/policy");
+	st.policy_valid = 1;
+	st.loaded = 1700000000;
+	st.uptime = 86401;
+	st.nrules = 12;
+	st.connections = 3;
+	st.grants = 0x100000001ULL;		/* > 32 bits survives */
+	st.refusals = 5;
+	return st;
+}
+
+/* Issue 11: the status request is exact-size, reserved fields zero. */
+static void
+test_s70_status_request(void)
+{
+	struct ph_msg_status	m;
+	struct ph_grant		g;
+	uint32_t		id = 0, bl, sc;
+	uint16_t		type = 0;
+	char			big[sizeof(m) + 1];
+
+	memset(&m, 0, sizeof(m));
+	ph__hdr_init(&m.hdr, PH_MSG_STATUS, sizeof(m), 42);
+	T_OK(ph__req_decode(&m, sizeof(m), &type, &id, &g, &bl, &sc));
+	T_EQ(type, PH_MSG_STATUS);
+	T_EQ(id, 42);
+	T_EQ(g.kind, 0);			/* no grant in a status */
+	/* S70: one byte more or less, with len matching, is refused */
+	memset(big, 0, sizeof(big));
+	memcpy(big, &m, sizeof(m));
+	((struct ph_hdr *)(void *)big)->len = sizeof(big);
+	T_EQ(dec(big, sizeof(big)), -EBADMSG);
+	m.hdr.len = sizeof(m) - 1;
+	T_EQ(dec(&m, sizeof(m) - 1), -EBADMSG);
+	m.hdr.len = sizeof(m);
+	T_OK(dec(&m, sizeof(m)));			/* control */
+	m.flags = 1;					/* S75 */
+	T_EQ(dec(&m, sizeof(m)), -EBADMSG);
+	m.flags = 0;
+	m.reserved = 1;
+	T_EQ(dec(&m, sizeof(m)), -EBADMSG);
+	m.reserved = 0;
+	m.hdr.version = 2;			/* answerable, as any */
+	T_EQ(dec(&m, sizeof(m)), -EPROTONOSUPPORT);
+}
+
+/* Issue 11: status reply encoded and decoded both ways, exactly (S73). */
+static void
+test_s73_status_reply(void)
+{
+	struct ph_msg_status_reply	m, x;
+	struct ph_status		st = good_status(), got;
+
+	T_OK(ph__status_reply_encode(&m, 5, &st));
+	T_EQ(m.hdr.len, sizeof(m));
+	T_EQ(m.hdr.type, PH_MSG_STATUS_REPLY);
+	memset(&got, 0x55, sizeof(got));
+	T_OK(ph__status_reply_decode(&m, sizeof(m), 5, &got));
+	T_STREQ(got.version, "1.2.3");
+	T_STREQ(got.policy, "/etc/porthole/policy");
+	T_EQ(got.policy_valid, 1);
+	T_EQ(got.loaded, 1700000000);
+	T_EQ(got.uptime, 86401);
+	T_EQ(got.nrules, 12);
+	T_EQ(got.connections, 3);
+	T_TRUE(got.grants == 0x100000001ULL);
+	T_EQ(got.refusals, 5);
+
+	/* Each refusal leaves the output untouched (sentinel). */
+	memset(&got, 0x55, sizeof(got));
+	T_EQ(ph__status_reply_decode(&m, sizeof(m), 6, &got), -EBADMSG);
+	T_EQ(got.version[0], 0x55);			/* wrong id */
+	T_EQ(ph__status_reply_decode(&m, sizeof(m) - 1, 5, &got), -EBADMSG);
+	x = m;
+	x.reserved = 1;					/* S75 */
+	T_EQ(ph__status_reply_decode(&x, sizeof(x), 5, &got), -EBADMSG);
+	x = m;
+	x.flags = 2;					/* unknown flag */
+	T_EQ(ph__status_reply_decode(&x, sizeof(x), 5, &got), -EBADMSG);
+	x = m;
+	x.hdr.type = PH_MSG_REPLY;
+	T_EQ(ph__status_reply_decode(&x, sizeof(x), 5, &got), -EBADMSG);
+	x = m;
+	memset(x.version, 'v', sizeof(x.version));	/* S73: no NUL */
+	T_EQ(ph__status_reply_decode(&x, sizeof(x), 5, &got), -EBADMSG);
+	x = m;
+	x.policy[sizeof(x.policy) - 1] = 'x';		/* after the NUL */
+	T_EQ(ph__status_reply_decode(&x, sizeof(x), 5, &got), -EBADMSG);
+	T_EQ(got.version[0], 0x55);
+	/* A stand-in policy: the valid flag clear decodes as 0. */
+	st.policy_valid = 0;
+	T_OK(ph__status_reply_encode(&m, 5, &st));
+	T_EQ(m.flags, 0);
+	T_OK(ph__status_reply_decode(&m, sizeof(m), 5, &got));
+	T_EQ(got.policy_valid, 0);
+	/* The encoder never cuts a string: the whole field is refused. */
+	memset(st.policy, 'p', sizeof(st.policy));
+	T_EQ(ph__status_reply_encode(&m, 5, &st), -ENAMETOOLONG);
+	/* A status reply is not a reply, nor the other way round. */
+	st = good_status();
+	T_OK(ph__status_reply_encode(&m, 5, &st));
+	{
+		char	why[PH_REASON_MAX];
+		int	e = -1;
+
+		T_EQ(ph__reply_decode(&m, sizeof(m), 5, &e, why, sizeof(why)),
+		    -EBADMSG);
+		T_EQ(e, -1);
+	}
+}
+
 int
 main(void)
 {
@@ -217,5 +335,7 @@ main(void)
 	test_s75_fields();
 	test_reply();
 	test_s76_bitflips();
+	test_s70_status_request();
+	test_s73_status_reply();
 	return tap_end();
 }
