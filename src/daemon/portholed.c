@@ -1422,6 +1422,10 @@ main(int argc, char **argv)
 			pfd[n].fd = full ? -1 : clients[i].fd;
 			pfd[n++].events = POLLIN;
 		}
+		/* A deadline drop above queued a close after closer_tick()
+		 * had chosen its wake-up: flush it in time all the same. */
+		if (npend > 0 && (wake < 0 || wake > PEND_FLUSH_MS))
+			wake = PEND_FLUSH_MS;
 		if (poll(pfd, (nfds_t)n, wake < 0 ? -1 : (int)wake) == -1) {
 			if (errno == EINTR)
 				continue;

@@ -91,7 +91,7 @@ daemon_connect(void)
 	sun.sun_family = AF_UNIX;
 	if (sock_path == NULL || strlen(sock_path) >= sizeof(sun.sun_path))
 		return -1;
-	strcpy(sun.sun_path, sock_path);
+	memcpy(sun.sun_path, sock_path, strlen(sock_path) + 1);
 	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
@@ -642,7 +642,13 @@ main(int argc, char **argv)
 	int		c;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	signal(SIGPIPE, SIG_IGN);
+	{
+		struct sigaction	sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_IGN;
+		(void)sigaction(SIGPIPE, &sa, NULL);
+	}
 	while ((c = getopt(argc, argv, "d:")) != -1) {
 		if (c != 'd')
 			usage();

@@ -45,21 +45,6 @@ allow user alice tcp:127.0.0.1:81
 EOF
 GOOD_POLICY=$(cat "$POLICY")
 
-# modes FUNCTION: FUNCTION MODE for daemon, setuid and caps, skipping
-# those that cannot run here (as many tests as the first run made).
-modes() {
-	_fn=$1 _cnt=
-	for _mode in daemon setuid caps; do
-		_why=$(mode_skip "$_mode")
-		if [ -n "$_why" ]; then
-			skip "${_cnt:-1}" "$_mode: $_why"
-			continue
-		fi
-		_n0=$_n
-		"$_fn" "$_mode"
-		[ -n "$_cnt" ] || _cnt=$((_n - _n0))
-	done
-}
 # ids MODE SETPRIV-ARGS... -- CLIENT-ARGS...: ph-brokerclient with those
 # ids (set by root with setpriv, which sets real and effective gids
 # separately), against MODE's broker.
@@ -111,7 +96,7 @@ identity() {	# mode
 	out=$(ids "$m" --rgid="$GB" --egid="$GA" --clear-groups -- open raw4 1)
 	is "$m: real gid $GB: raw:icmp denied" "$(kv result "$out")" refused:EACCES
 }
-modes identity
+each_mode identity
 # The same verdict in every mode that ran: one word a mode in each list.
 nmodes=0
 for mm in daemon setuid caps; do
