@@ -61,7 +61,13 @@ kill "$bg_pid" 2>/dev/null; wait "$bg_pid" 2>/dev/null
 # --- S36: groups, from SO_PEERGROUPS ---------------------------------
 echo "served to group members" > "$T/secret"; chown bob "$T/secret"; chmod 0600 "$T/secret"
 bg_start as bob "$T/fd-server" -G brokerusers -n 3 "$T/secret"
-p=$(head -n 1 "$T/bg.out")
+# Its first line is the socket path; a late line of the server before it
+# (slow under SAN) may land in bg.out too, so take the path itself.
+i=0
+while ! grep -q '^/' "$T/bg.out" && [ $i -lt 250 ]; do
+	sleep 0.02; i=$((i + 1))
+done
+p=$(grep -m 1 '^/' "$T/bg.out")
 out=$(as alice "$T/fd-client" -U bob "$p" 2>&1)
 matches "alice (brokerusers in /etc/group) gets the fd" "$out" "served to group members"
 out=$(as carol "$T/fd-client" -U bob "$p" 2>&1); rc=$?

@@ -156,6 +156,11 @@ table() {	# mode
 	    "$out" "$want"
 	kill "$srv_pid" 2>/dev/null
 	wait "$srv_pid" 2>/dev/null
+	# until the server's listener is gone (slow under SAN): port 80 free
+	i=0
+	while [ -n "$(listening_uid 80)" ] && [ $i -lt 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
 	# exit statuses of porthole run
 	with_mode "$m" alice "$PH" run tcp:127.0.0.1:80 -- "$T/nonexistent" \
 	    >"$T/run.out" 2>&1
