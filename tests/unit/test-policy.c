@@ -1686,7 +1686,7 @@ test_s12_parser_guard(void)
 	pathf(pwpath, "passwd");
 	pathf(grpath, "group");
 	memset(v, 0, sizeof(v));
-	T_OK(pipe(pfd));
+	T_OK(pipe2(pfd, O_CLOEXEC));
 	fflush(stdout);
 	if ((pid = fork()) == 0) {
 		close(pfd[0]);
