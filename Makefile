@@ -56,17 +56,17 @@ ALL_CFLAGS = $(BASE_CFLAGS) $(SAN_FLAGS) $(CC_KHDRS) $(CFLAGS)
 MUSL_CFLAGS = $(BASE_CFLAGS) $(MUSL_KHDRS) $(CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS_HARDEN) $(SAN_FLAGS) -pthread $(LDFLAGS)
 
-LIB_SRCS = src/lib/fd.c src/lib/sockpath.c src/lib/peer.c \
-	   src/lib/listen.c src/lib/fdpass.c src/lib/lock.c src/lib/pidfile.c \
-	   src/lib/grant.c src/lib/proto.c src/lib/broker.c
-CLI_SRCS = src/cli/main.c src/cli/util.c src/cli/mkpath.c src/cli/spec.c \
-	   src/cli/run.c src/cli/exec.c src/cli/check.c src/cli/listen.c src/cli/connect.c \
-	   src/cli/audit.c src/cli/status.c
-# Privileged code: the broker's handler, policy, privilege tools, log.
-PRIV_SRCS = src/helper/priv.c src/helper/privdrop.c src/helper/policy.c \
-	    src/helper/log.c
-HELPER_SRCS = src/helper/helper.c
-DAEMON_SRCS = src/daemon/portholed.c
+# Each part is the .c files of its directory (docs/DESIGN.md has the map).
+LIB_SRCS = $(sort $(wildcard src/lib/*.c))
+LIB_HDRS = include/porthole.h $(wildcard src/lib/*.h) $(BUILD)/paths.h
+CLI_SRCS = $(sort $(wildcard src/cli/*.c))
+# Privileged code shared by portholed, porthole-helper and `porthole
+# check`: the request handler, policy, privilege tools, audit log.  An
+# internal static library, never installed: each program links only the
+# objects it uses.
+PRIV_SRCS = $(sort $(wildcard src/broker/*.c))
+HELPER_SRCS = $(sort $(wildcard src/helper/*.c))
+DAEMON_SRCS = $(sort $(wildcard src/daemon/*.c))
 UNIT_SRCS = $(wildcard tests/unit/test-*.c)
 BENCH_SRCS = $(wildcard bench/bench-*.c)
 EXAMPLE_SRCS = $(wildcard examples/*.c)
@@ -75,8 +75,8 @@ TEST_HELPERS = $(wildcard tests/helpers/*.c)
 LIB_OBJS = $(LIB_SRCS:src/lib/%.c=$(BUILD)/lib/%.o)
 LIB_PICS = $(LIB_SRCS:src/lib/%.c=$(BUILD)/pic/%.o)
 CLI_OBJS = $(CLI_SRCS:src/cli/%.c=$(BUILD)/cli/%.o)
-PRIV_OBJS = $(PRIV_SRCS:src/helper/%.c=$(BUILD)/priv/%.o)
-HELPER_OBJS = $(HELPER_SRCS:src/helper/%.c=$(BUILD)/priv/%.o)
+PRIV_OBJS = $(PRIV_SRCS:src/broker/%.c=$(BUILD)/broker/%.o)
+HELPER_OBJS = $(HELPER_SRCS:src/helper/%.c=$(BUILD)/helper/%.o)
 DAEMON_OBJS = $(DAEMON_SRCS:src/daemon/%.c=$(BUILD)/daemon/%.o)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_BINS = $(TEST_HELPERS:tests/helpers/%.c=$(BUILD)/tests/%)
@@ -88,12 +88,19 @@ Q	= $(if $(V),,@)
 SONAME	= libporthole.so.$(SOVERSION)
 SHLIB	= libporthole.so.$(VERSION)
 
-PRIV_HDRS = src/helper/priv.h src/helper/policy.h src/helper/privlog.h \
-	    src/lib/grant.h src/lib/proto.h include/porthole.h $(BUILD)/paths.h
+PRIV_HDRS = $(wildcard src/broker/*.h) $(LIB_HDRS)
 
 all: $(BUILD)/libporthole.a $(BUILD)/$(SHLIB) $(BUILD)/porthole \
      $(BUILD)/libporthole.pc $(BUILD)/portholed $(BUILD)/porthole-helper \
-     $(BUILD)/libporthole-preload.so
+     $(BUILD)/libporthole-preload.so bindings
+
+# The language bindings (bindings/*/build.mk) add what `make` builds for
+# them to BINDINGS: the Erlang module's ebin/, the SWI-Prolog pack's
+# foreign library.  Each builds only where its compiler is installed.
+BINDINGS :=
+include bindings/erlang/build.mk bindings/prolog/build.mk
+bindings: $(BINDINGS)
+.PHONY: bindings
 
 # Paths compiled into the programs, from the variables given to make.  The
 # header is rewritten only when its text changes, so a changed PREFIX
@@ -128,12 +135,12 @@ $(KHDRS)/linux:
 	    ln -sfn "$${f%/*}" $(KHDRS)/$$d || exit 1; \
 	done
 
-$(BUILD)/lib/%.o: src/lib/%.c include/porthole.h src/lib/internal.h src/lib/grant.h src/lib/proto.h $(BUILD)/paths.h
+$(BUILD)/lib/%.o: src/lib/%.c $(LIB_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -fPIE -fvisibility=hidden -c -o $@ $<
 
-$(BUILD)/pic/%.o: src/lib/%.c include/porthole.h src/lib/internal.h src/lib/grant.h src/lib/proto.h $(BUILD)/paths.h
+$(BUILD)/pic/%.o: src/lib/%.c $(LIB_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
@@ -158,12 +165,12 @@ PRELOAD_CFLAGS = $(BASE_CFLAGS) $(CC_KHDRS) $(CFLAGS) -fPIC -fvisibility=hidden 
 		 -ffunction-sections -fdata-sections
 PRELOAD_LIBOBJS = $(LIB_SRCS:src/lib/%.c=$(BUILD)/preload/lib-%.o)
 
-$(BUILD)/preload/lib-%.o: src/lib/%.c include/porthole.h src/lib/internal.h src/lib/grant.h src/lib/proto.h $(BUILD)/paths.h
+$(BUILD)/preload/lib-%.o: src/lib/%.c $(LIB_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(CC) $(PRELOAD_CFLAGS) -c -o $@ $<
 
-$(BUILD)/preload/preload.o: src/preload/preload.c include/porthole.h src/lib/internal.h src/lib/grant.h src/cli/hint.h $(BUILD)/paths.h
+$(BUILD)/preload/preload.o: src/preload/preload.c $(LIB_HDRS) src/cli/hint.h
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(CC) $(PRELOAD_CFLAGS) -c -o $@ $<
@@ -181,26 +188,35 @@ $(BUILD)/libporthole-preload.so: $(BUILD)/preload/preload.o $(BUILD)/preload/lib
 $(BUILD)/cli/%.o: src/cli/%.c include/porthole.h src/cli/cli.h src/cli/hint.h $(PRIV_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/helper -fPIE -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/broker -fPIE -c -o $@ $<
 
 # porthole check reads the policy with the broker's own parser.  Its
 # objects are $(CC)'s, or $(MUSL_CC)'s under $(BUILD)/musl (below).
 PORTHOLE_OBJS = $(CLI_SRCS:src/cli/%.c=$(TOOL_DIR)/cli/%.o) \
-		$(TOOL_DIR)/priv/policy.o $(TOOL_DIR)/libporthole.a
+		$(TOOL_DIR)/libbroker.a $(TOOL_DIR)/libporthole.a
 $(BUILD)/porthole: $(PORTHOLE_OBJS)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(PORTHOLE_LINK) $(ALL_LDFLAGS) -o $@ $(PORTHOLE_BEGIN) \
 	    $(PORTHOLE_OBJS) $(PORTHOLE_END)
 
-$(BUILD)/priv/%.o: src/helper/%.c $(PRIV_HDRS)
+$(BUILD)/broker/%.o: src/broker/%.c $(PRIV_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/helper -fPIE -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/broker -fPIE -c -o $@ $<
+
+$(BUILD)/libbroker.a: $(PRIV_OBJS)
+	rm -f $@
+	$(Q)$(AR) rcs $@ $(PRIV_OBJS)
+
+$(BUILD)/helper/%.o: src/helper/%.c $(PRIV_HDRS)
+	@mkdir -p $(@D)
+	@$(if $(V),:,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/broker -fPIE -c -o $@ $<
 
 $(BUILD)/daemon/%.o: src/daemon/%.c $(PRIV_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/helper -fPIE -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/broker -fPIE -c -o $@ $<
 
 # The helper and the daemon link the library statically: only the
 # objects they use, and no libporthole.so to find at run time.
@@ -208,15 +224,15 @@ $(BUILD)/daemon/%.o: src/daemon/%.c $(PRIV_HDRS)
 # exec (about 90 us of its run, docs/PERFORMANCE.md), and nothing for the
 # environment to steer; sanitizer builds cannot be static.  Its objects
 # are $(CC)'s, or $(MUSL_CC)'s (below).
-HELPER_ALL_OBJS = $(HELPER_OBJS) $(PRIV_OBJS) $(BUILD)/libporthole.a
+HELPER_ALL_OBJS = $(HELPER_OBJS) $(BUILD)/libbroker.a $(BUILD)/libporthole.a
 $(BUILD)/porthole-helper: $(HELPER_ALL_OBJS)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(HELPER_LINK) $(ALL_LDFLAGS) -o $@ $(HELPER_BEGIN) \
 	    $(HELPER_ALL_OBJS) $(HELPER_END)
 
-$(BUILD)/portholed: $(DAEMON_OBJS) $(PRIV_OBJS) $(BUILD)/libporthole.a
+$(BUILD)/portholed: $(DAEMON_OBJS) $(BUILD)/libbroker.a $(BUILD)/libporthole.a
 	@$(if $(V),:,echo "  CC      $@")
-	$(Q)$(CC) -pie $(ALL_LDFLAGS) -o $@ $(DAEMON_OBJS) $(PRIV_OBJS) \
+	$(Q)$(CC) -pie $(ALL_LDFLAGS) -o $@ $(DAEMON_OBJS) $(BUILD)/libbroker.a \
 	    $(BUILD)/libporthole.a
 
 # --- porthole and porthole-helper with musl (MUSL_CC, config.mk) -------
@@ -252,7 +268,7 @@ STATIC_PIE_BEGIN = $(if $(STATIC_PIE_FIX),$(dir $(STATIC_PIE_FIX))rcrt1.o \
 STATIC_PIE_END	= $(if $(STATIC_PIE_FIX),$(filter %/crtendS.o %/crtn.o,\
 		  $(STATIC_PIE_LINE)))
 
-$(MUSL_DIR)/lib/%.o: src/lib/%.c include/porthole.h src/lib/internal.h src/lib/grant.h src/lib/proto.h $(BUILD)/paths.h
+$(MUSL_DIR)/lib/%.o: src/lib/%.c $(LIB_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  MUSLCC  $@")
 	$(Q)$(PH_MUSL) $(MUSL_CFLAGS) -fPIE -fvisibility=hidden -c -o $@ $<
@@ -264,12 +280,16 @@ $(MUSL_DIR)/libporthole.a: $(MUSL_LIB_OBJS)
 $(MUSL_DIR)/cli/%.o: src/cli/%.c include/porthole.h src/cli/cli.h src/cli/hint.h $(PRIV_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  MUSLCC  $@")
-	$(Q)$(PH_MUSL) $(MUSL_CFLAGS) -Isrc/helper -fPIE -c -o $@ $<
+	$(Q)$(PH_MUSL) $(MUSL_CFLAGS) -Isrc/broker -fPIE -c -o $@ $<
 
-$(MUSL_DIR)/priv/%.o: src/helper/%.c $(PRIV_HDRS)
+$(MUSL_DIR)/broker/%.o: src/broker/%.c $(PRIV_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  MUSLCC  $@")
-	$(Q)$(PH_MUSL) $(MUSL_CFLAGS) -Isrc/helper -fPIE -c -o $@ $<
+	$(Q)$(PH_MUSL) $(MUSL_CFLAGS) -Isrc/broker -fPIE -c -o $@ $<
+
+$(MUSL_DIR)/libbroker.a: $(PRIV_SRCS:src/broker/%.c=$(MUSL_DIR)/broker/%.o)
+	rm -f $@
+	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/libporthole.pc: libporthole.pc.in config.mk $(BUILD)/paths.h
 	@mkdir -p $(@D)
@@ -327,13 +347,13 @@ analyze: $(BUILD)/paths.h all
 	@for f in $(LIB_SRCS) $(CLI_SRCS) $(PRIV_SRCS) $(HELPER_SRCS) \
 	    $(DAEMON_SRCS) src/preload/preload.c; do \
 	    $(CC) $(CFLAGS_BASE) $(CFLAGS_WARN) -Werror -fanalyzer \
-	        -Iinclude -Isrc/lib -Isrc/helper -I$(BUILD) $(CC_KHDRS) \
+	        -Iinclude -Isrc/lib -Isrc/broker -I$(BUILD) $(CC_KHDRS) \
 	        -fsyntax-only $$f || exit 1; \
 	done
 	cppcheck --quiet --error-exitcode=1 --std=c11 \
 	    --enable=warning,portability,performance \
 	    --suppress=missingIncludeSystem --inline-suppr \
-	    -Iinclude -Isrc/lib -Isrc/helper -I$(BUILD) -D__linux__ \
+	    -Iinclude -Isrc/lib -Isrc/broker -I$(BUILD) -D__linux__ \
 	    $(LIB_SRCS) $(CLI_SRCS) $(PRIV_SRCS) $(HELPER_SRCS) $(DAEMON_SRCS) \
 	    src/preload/preload.c
 	@# S3, S55: nothing that runs privileged calls NSS, locale or dlopen.
@@ -498,31 +518,31 @@ FORCE:
 # .SECONDEXPANSION applies to every rule after it: keep this block last.
 
 $(BUILD)/tests/test-policy: tests/unit/test-policy.c tests/tap.h \
-    $(BUILD)/priv/policy.o $(BUILD)/libporthole.a
+    $(BUILD)/libbroker.a $(BUILD)/libporthole.a
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -Wno-format-truncation -Isrc/helper -Itests \
-	    -fPIE -pie $(ALL_LDFLAGS) -o $@ $< $(BUILD)/priv/policy.o \
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-format-truncation -Isrc/broker -Itests \
+	    -fPIE -pie $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libbroker.a \
 	    $(BUILD)/libporthole.a
 
 # ph_broker_handle() called directly (S46-S52, S56, S70-S75): linked with
 # the broker's privileged objects, as portholed is.
 $(BUILD)/tests/test-handler: tests/unit/test-handler.c tests/tap.h \
-    $(PRIV_OBJS) $(BUILD)/libporthole.a
+    $(BUILD)/libbroker.a $(BUILD)/libporthole.a
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -Wno-format-truncation -Isrc/helper -Itests \
-	    -fPIE -pie $(ALL_LDFLAGS) -o $@ $< $(PRIV_OBJS) \
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-format-truncation -Isrc/broker -Itests \
+	    -fPIE -pie $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libbroker.a \
 	    $(BUILD)/libporthole.a
 
 # Corpus replays are named test-* so tests/run.sh runs and counts them.
 FUZZ_TARGETS	= policy grant spec proto handler
 FUZZ_REPLAYS	= $(FUZZ_TARGETS:%=$(BUILD)/tests/test-fuzz-%)
-FUZZ_OBJS_policy = $(BUILD)/priv/policy.o
+FUZZ_OBJS_policy = $(BUILD)/libbroker.a
 FUZZ_OBJS_grant	=
 FUZZ_OBJS_spec	= $(BUILD)/cli/spec.o
 FUZZ_OBJS_proto	=
-FUZZ_OBJS_handler = $(PRIV_OBJS)
+FUZZ_OBJS_handler = $(BUILD)/libbroker.a
 # Kept: with MUSL_CC, porthole is linked from musl objects, and nothing
 # else asks for this one.
 .SECONDARY: $(BUILD)/cli/spec.o
@@ -531,7 +551,7 @@ $(BUILD)/tests/test-fuzz-%: fuzz/fuzz-%.c fuzz/fuzz-main.c \
     $$(FUZZ_OBJS_$$*) $(BUILD)/libporthole.a
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/helper -Isrc/cli \
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/broker -Isrc/cli \
 	    -DPH_FUZZ_CORPUS='"fuzz/corpus/$*"' -fPIE -pie $(ALL_LDFLAGS) \
 	    -o $@ fuzz/fuzz-main.c $< $(FUZZ_OBJS_$*) $(BUILD)/libporthole.a
 tests: $(FUZZ_REPLAYS)
@@ -539,16 +559,14 @@ tests: $(FUZZ_REPLAYS)
 FUZZ_CC		?= clang
 FUZZ_TIME	?= 60
 FUZZ_FLAGS	= -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-		  -fno-sanitize-recover=all -Iinclude -Isrc/lib -Isrc/helper \
-		  -Isrc/cli
-FUZZ_SRCS_policy = src/helper/policy.c src/lib/grant.c
+		  -fno-sanitize-recover=all -Iinclude -Isrc/lib -Isrc/broker \
+		  -Isrc/cli -I$(BUILD)
+FUZZ_SRCS_policy = $(PRIV_SRCS) $(LIB_SRCS)
 FUZZ_SRCS_grant	= src/lib/grant.c
 FUZZ_SRCS_spec	= src/cli/spec.c src/lib/grant.c
 FUZZ_SRCS_proto	= src/lib/proto.c src/lib/grant.c
-FUZZ_SRCS_handler = src/helper/priv.c src/helper/policy.c src/lib/proto.c \
-		    src/lib/grant.c src/lib/fd.c
-$(BUILD)/fuzz/fuzz-%: fuzz/fuzz-%.c $$(FUZZ_SRCS_$$*) src/lib/grant.h \
-    src/helper/policy.h src/lib/proto.h
+FUZZ_SRCS_handler = $(PRIV_SRCS) $(LIB_SRCS)
+$(BUILD)/fuzz/fuzz-%: fuzz/fuzz-%.c $$(FUZZ_SRCS_$$*) $(PRIV_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  FUZZCC  $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS_$*)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fuzz-handler.c - libFuzzer target for the broker's request handler,
- * ph_broker_handle() (src/helper/priv.c), with a policy parsed from
+ * ph_broker_handle() (src/broker/priv.c), with a policy parsed from
  * memory once (S76 items 1 and 3, S77).  The input is split in two:
  *
  *   byte 0   the fd sent with the request (bits 0-2): none, a fresh TCP
@@ -35,8 +35,8 @@
  * else), so even a wrong grant touches no host port.
  *
  *   clang -fsanitize=fuzzer,address,undefined -Iinclude -Isrc/lib \
- *       -Isrc/helper fuzz/fuzz-handler.c src/helper/priv.c \
- *       src/helper/policy.c src/lib/proto.c src/lib/grant.c \
+ *       -Isrc/broker fuzz/fuzz-handler.c src/broker/priv.c \
+ *       src/broker/policy.c src/lib/proto.c src/lib/grant.c \
  *       src/lib/fd.c -o fuzz-handler
  *
  * fuzz-main.c replays fuzz/corpus/handler without libFuzzer (make check).

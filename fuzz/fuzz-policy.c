@@ -9,7 +9,7 @@
  * allowing the same request (the canonical text round-trips).
  *
  *   clang -fsanitize=fuzzer,address,undefined -Iinclude -Isrc/lib \
- *       -Isrc/helper fuzz/fuzz-policy.c src/helper/policy.c \
+ *       -Isrc/broker fuzz/fuzz-policy.c src/broker/policy.c \
  *       src/lib/grant.c -o fuzz-policy
  *   ./fuzz-policy -dict=fuzz/policy.dict fuzz/corpus/policy
  *

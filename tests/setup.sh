@@ -33,6 +33,14 @@ command -v newuidmap >/dev/null 2>&1 || missing="$missing uidmap"
 command -v s6-ipcclient >/dev/null 2>&1 || missing="$missing s6"
 command -v unixclient >/dev/null 2>&1 || missing="$missing ucspi-unix"
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+# The language bindings (bindings/): Python's venv and pip, Erlang/OTP
+# with EUnit, SWI-Prolog with its C headers.
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import ensurepip, venv' \
+    2>/dev/null || missing="$missing python3-venv"
+command -v erlc >/dev/null 2>&1 || missing="$missing erlang-base"
+[ -d /usr/lib/erlang/lib ] && ls -d /usr/lib/erlang/lib/eunit-* \
+    >/dev/null 2>&1 || missing="$missing erlang-eunit"
+command -v swipl >/dev/null 2>&1 || missing="$missing swi-prolog-nox"
 # make deb (tests/root/80-deb.sh): debian/control's Build-Depends, and
 # lintian.  systemd.pc comes from systemd-dev where there is one (trixie
 # and later); on bookworm from systemd itself, which is not installed here.

@@ -9,7 +9,7 @@
  * themselves.  Exit 0 when everything asked is allowed (or the file is
  * valid, warnings or not), 1 otherwise, 2 on a usage error.
  *
- * A bind is asked the questions the broker asks (src/helper/priv.c,
+ * A bind is asked the questions the broker asks (src/broker/priv.c,
  * check_bind()), so that check and the broker cannot disagree (S50).
  */
 #include <sys/socket.h>

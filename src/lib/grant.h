@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * grant.h - one grammar for what may be granted, shared by the policy
- * file (src/helper/policy.c), `porthole run` and `porthole check` SPECs,
+ * file (src/broker/policy.c), `porthole run` and `porthole check` SPECs,
  * and the broker's requests:
  *
  *   tcp:PORTS  tcp:ADDR:PORTS  udp:PORTS  udp:ADDR:PORTS

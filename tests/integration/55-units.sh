@@ -3,7 +3,7 @@
 # token left, `systemd-analyze verify` has nothing to say about them,
 # `systemd-analyze security --offline=yes` rates the service 2.0 ("OK")
 # or better, every directive carries a comment, and the directives agree
-# with what src/daemon/portholed.c and src/helper/priv.c do: the
+# with what src/daemon/portholed.c and src/broker/priv.c do: the
 # capabilities it keeps, the socket families it makes, its tasks, and the
 # sandboxing it cannot live with.  Controls show that each check can
 # fail: a weaker unit scores worse, an unknown directive is reported.
@@ -13,7 +13,7 @@
 
 IN=$TOP/systemd/portholed.service.in
 SRC=$TOP/src/daemon/portholed.c
-PRIV=$TOP/src/helper/priv.c
+PRIV=$TOP/src/broker/priv.c
 GEN=$T/gen/systemd
 SVC=$GEN/portholed.service
 SOCKU=$GEN/portholed.socket

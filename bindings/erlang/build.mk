@@ -1,0 +1,1 @@
+# bindings/erlang/build.mk - included by the top Makefile (stub)

@@ -1,0 +1,1 @@
+# bindings/prolog/build.mk - included by the top Makefile (stub)
