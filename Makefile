@@ -135,19 +135,26 @@ $(KHDRS)/linux:
 	    ln -sfn "$${f%/*}" $(KHDRS)/$$d || exit 1; \
 	done
 
-$(BUILD)/lib/%.o: src/lib/%.c $(LIB_HDRS)
-	@mkdir -p $(@D)
-	@$(if $(V),:,echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -fPIE -fvisibility=hidden -c -o $@ $<
+# LIB_RULES(DIR,LABEL,COMPILE,OBJS): how the library's objects are built
+# into DIR/lib with COMPILE (compiler and flags), echoing LABEL, and
+# archived into DIR/libporthole.a; OBJS names them.  Used for $(BUILD)
+# here and for $(MUSL_DIR) below.
+define LIB_RULES
+$(1)/lib/%.o: src/lib/%.c $$(LIB_HDRS)
+	@mkdir -p $$(@D)
+	@$$(if $$(V),:,printf '  %-8s%s\n' $(2) $$@)
+	$$(Q)$(3) -fPIE -fvisibility=hidden -c -o $$@ $$<
+
+$(1)/libporthole.a: $(4)
+	rm -f $$@
+	$$(Q)$$(AR) rcs $$@ $(4)
+endef
+$(eval $(call LIB_RULES,$(BUILD),CC,$$(CC) $$(ALL_CFLAGS),$$(LIB_OBJS)))
 
 $(BUILD)/pic/%.o: src/lib/%.c $(LIB_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
-
-$(BUILD)/libporthole.a: $(LIB_OBJS)
-	rm -f $@
-	$(Q)$(AR) rcs $@ $(LIB_OBJS)
 
 $(BUILD)/$(SHLIB): $(LIB_PICS) src/lib/libporthole.map
 	@$(if $(V),:,echo "  CC      $@")
@@ -185,7 +192,7 @@ $(BUILD)/libporthole-preload.so: $(BUILD)/preload/preload.o $(BUILD)/preload/lib
 	    -Wl,--no-undefined -Wl,--gc-sections $(LDFLAGS_HARDEN) -pthread \
 	    $(LDFLAGS) -o $@ $(BUILD)/preload/preload.o $(BUILD)/preload/libpic.a
 
-$(BUILD)/cli/%.o: src/cli/%.c include/porthole.h src/cli/cli.h src/cli/hint.h $(PRIV_HDRS)
+$(BUILD)/cli/%.o: src/cli/%.c $(wildcard src/cli/*.h) $(PRIV_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/broker -fPIE -c -o $@ $<
@@ -213,7 +220,7 @@ $(BUILD)/helper/%.o: src/helper/%.c $(PRIV_HDRS)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/broker -fPIE -c -o $@ $<
 
-$(BUILD)/daemon/%.o: src/daemon/%.c $(PRIV_HDRS)
+$(BUILD)/daemon/%.o: src/daemon/%.c $(wildcard src/daemon/*.h) $(PRIV_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/broker -fPIE -c -o $@ $<
@@ -268,16 +275,10 @@ STATIC_PIE_BEGIN = $(if $(STATIC_PIE_FIX),$(dir $(STATIC_PIE_FIX))rcrt1.o \
 STATIC_PIE_END	= $(if $(STATIC_PIE_FIX),$(filter %/crtendS.o %/crtn.o,\
 		  $(STATIC_PIE_LINE)))
 
-$(MUSL_DIR)/lib/%.o: src/lib/%.c $(LIB_HDRS)
-	@mkdir -p $(@D)
-	@$(if $(V),:,echo "  MUSLCC  $@")
-	$(Q)$(PH_MUSL) $(MUSL_CFLAGS) -fPIE -fvisibility=hidden -c -o $@ $<
+$(eval $(call LIB_RULES,$(MUSL_DIR),MUSLCC,$$(PH_MUSL) $$(MUSL_CFLAGS),\
+    $$(MUSL_LIB_OBJS)))
 
-$(MUSL_DIR)/libporthole.a: $(MUSL_LIB_OBJS)
-	rm -f $@
-	$(Q)$(AR) rcs $@ $(MUSL_LIB_OBJS)
-
-$(MUSL_DIR)/cli/%.o: src/cli/%.c include/porthole.h src/cli/cli.h src/cli/hint.h $(PRIV_HDRS)
+$(MUSL_DIR)/cli/%.o: src/cli/%.c $(wildcard src/cli/*.h) $(PRIV_HDRS)
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  MUSLCC  $@")
 	$(Q)$(PH_MUSL) $(MUSL_CFLAGS) -Isrc/broker -fPIE -c -o $@ $<
@@ -297,13 +298,13 @@ $(BUILD)/libporthole.pc: libporthole.pc.in config.mk $(BUILD)/paths.h
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    libporthole.pc.in > $@
 
-$(BUILD)/tests/%: tests/unit/%.c tests/tap.h $(BUILD)/libporthole.a
+$(BUILD)/tests/%: tests/unit/%.c tests/tap.h tests/testlib.h $(BUILD)/libporthole.a
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-format-truncation -Itests -fPIE -pie $(ALL_LDFLAGS) -o $@ $< \
 	    $(BUILD)/libporthole.a
 
-$(BUILD)/tests/%: tests/helpers/%.c tests/tap.h $(BUILD)/libporthole.a
+$(BUILD)/tests/%: tests/helpers/%.c tests/tap.h tests/testlib.h $(BUILD)/libporthole.a
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-format-truncation -Itests -fPIE -pie $(ALL_LDFLAGS) -o $@ $< \
@@ -517,7 +518,7 @@ FORCE:
 # --- the policy test, corpus replays and fuzzing (S76) -------------------
 # .SECONDEXPANSION applies to every rule after it: keep this block last.
 
-$(BUILD)/tests/test-policy: tests/unit/test-policy.c tests/tap.h \
+$(BUILD)/tests/test-policy: tests/unit/test-policy.c tests/tap.h tests/testlib.h \
     $(BUILD)/libbroker.a $(BUILD)/libporthole.a
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
@@ -527,7 +528,7 @@ $(BUILD)/tests/test-policy: tests/unit/test-policy.c tests/tap.h \
 
 # ph_broker_handle() called directly (S46-S52, S56, S70-S75): linked with
 # the broker's privileged objects, as portholed is.
-$(BUILD)/tests/test-handler: tests/unit/test-handler.c tests/tap.h \
+$(BUILD)/tests/test-handler: tests/unit/test-handler.c tests/tap.h tests/testlib.h \
     $(BUILD)/libbroker.a $(BUILD)/libporthole.a
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")
@@ -547,7 +548,7 @@ FUZZ_OBJS_handler = $(BUILD)/libbroker.a
 # else asks for this one.
 .SECONDARY: $(BUILD)/cli/spec.o
 .SECONDEXPANSION:
-$(BUILD)/tests/test-fuzz-%: fuzz/fuzz-%.c fuzz/fuzz-main.c \
+$(BUILD)/tests/test-fuzz-%: fuzz/fuzz-%.c fuzz/fuzz-main.c tests/testlib.h \
     $$(FUZZ_OBJS_$$*) $(BUILD)/libporthole.a
 	@mkdir -p $(@D)
 	@$(if $(V),:,echo "  CC      $@")

@@ -66,17 +66,12 @@ raw_accept(int lfd, uid_t me)
 
 	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1)
 		return -errno;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1) {
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1)
 		r = -errno;
-		goto out;
-	}
-	if (len != sizeof(uc) || uc.uid != me) {
+	else if (len != sizeof(uc) || uc.uid != me)
 		r = -EPERM;
-		goto out;
-	}
-	r = fd;
-	fd = -1;
- out:
+	else
+		return fd;
 	ph_fd_close(&fd);
 	return r;
 }
@@ -92,28 +87,6 @@ lib_accept(struct ph_listener *l)
 		return fd;
 	ph_peer_clear(&peer);
 	return fd;
-}
-
-/* Send one control byte; die on failure. */
-static void
-ctl_send(int sock, char c)
-{
-	if (send(sock, &c, 1, MSG_NOSIGNAL) != 1)
-		bench_die(PROG, "control send", errno);
-}
-
-/* Wait for the control byte `want`; die on anything else (EOF too). */
-static void
-ctl_wait(int sock, char want)
-{
-	ssize_t	n;
-	char	c;
-
-	do
-		n = recv(sock, &c, 1, 0);
-	while (n == -1 && errno == EINTR);
-	if (n != 1 || c != want)
-		bench_die(PROG, "control receive", n == -1 ? errno : EPROTO);
 }
 
 /*
@@ -139,8 +112,8 @@ client(int ctl, const char *path, size_t nbatches, size_t batch)
 			if (connect(fds[j], (struct sockaddr *)&sun, sl) == -1)
 				bench_die(PROG, "client connect", errno);
 		}
-		ctl_send(ctl, 'r');
-		ctl_wait(ctl, 'd');
+		bench_ctl_send(PROG, ctl, 'r');
+		bench_ctl_wait(PROG, ctl, 'd');
 		for (j = 0; j < batch; j++)
 			ph_fd_close(&fds[j]);
 	}
@@ -183,12 +156,9 @@ main(int argc, char *argv[])
 	bench_args(argc, argv, &rounds, &batch);
 	if (batch > BATCH_MAX)
 		batch = BATCH_MAX;
-	samp[BENCH_RAW] = calloc(rounds, sizeof(double));
-	samp[BENCH_LIB] = calloc(rounds, sizeof(double));
-	scratch = calloc(rounds, sizeof(double));
-	if (samp[BENCH_RAW] == NULL || samp[BENCH_LIB] == NULL ||
-	    scratch == NULL)
-		bench_die(PROG, "calloc", ENOMEM);
+	samp[BENCH_RAW] = bench_calloc(PROG, rounds);
+	samp[BENCH_LIB] = bench_calloc(PROG, rounds);
+	scratch = bench_calloc(PROG, rounds);
 
 	if ((e = ph_sockdir_create(NULL, NULL, 0, &sd)) < 0)
 		bench_die(PROG, "ph_sockdir_create", e);
@@ -200,26 +170,18 @@ main(int argc, char *argv[])
 	if ((e = ph_listen(ph_sockdir_path(sd), 0, 0600, 0, NULL, &l)) < 0)
 		bench_die(PROG, "ph_listen", e);
 	cleanup_l = l;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) == -1)
-		bench_die(PROG, "socketpair", errno);
-	(void)fflush(stdout);
-	if ((pid = fork()) == -1)
-		bench_die(PROG, "fork", errno);
-	if (pid == 0) {
-		ph_fd_close(&ctl[0]);
+	if ((pid = bench_fork_pair(PROG, ctl)) == 0)
 		client(ctl[1], ph_sockdir_path(sd), 2 * (WARMUP + rounds),
 		    batch);
-	}
-	ph_fd_close(&ctl[1]);
 
 	bench_header("accept + SO_PEERCRED uid check + close, ns per "
 	    "connection; raw = accept4/getsockopt by hand");
 	for (r = 0; r < WARMUP + rounds; r++)
 		for (i = 0; i < 2; i++) {
 			v = bench_variant((unsigned int)r, i);
-			ctl_wait(ctl[0], 'r');
+			bench_ctl_wait(PROG, ctl[0], 'r');
 			t = server_batch(l, v, me, batch);
-			ctl_send(ctl[0], 'd');
+			bench_ctl_send(PROG, ctl[0], 'd');
 			if (r >= WARMUP)
 				samp[v][r - WARMUP] = t;
 		}
@@ -227,8 +189,7 @@ main(int argc, char *argv[])
 	    scratch, rounds, batch);
 
 	ph_fd_close(&ctl[0]);
-	if (waitpid(pid, &status, 0) == -1)
-		bench_die(PROG, "waitpid", errno);
+	status = bench_reap(PROG, pid);
 	cleanup_l = NULL;
 	cleanup_sd = NULL;
 	if ((e = ph_listener_close(l)) < 0)
@@ -237,7 +198,7 @@ main(int argc, char *argv[])
 	if ((e = ph_sockdir_remove(sd)) < 0)
 		fprintf(stderr, "%s: ph_sockdir_remove: %s\n", PROG,
 		    strerror(-e));
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (!status)
 		bench_die(PROG, "client failed", EPROTO);
 	free(samp[BENCH_RAW]);
 	free(samp[BENCH_LIB]);

@@ -70,6 +70,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,17 +97,6 @@ enum { P_ROOT, P_AUTHBIND, P_RUN_DAEMON, P_RUN_HELPER, P_LIB_DAEMON,
 static uid_t	user_uid;
 static gid_t	user_gid;
 
-/* The variant at position i of round r among n: rotate, then reverse. */
-static int
-round_variant(unsigned int r, int i, int n)
-{
-	int	start = (int)(r % (unsigned int)n);
-
-	if ((r / (unsigned int)n) & 1)
-		return (start + n - i) % n;
-	return (start + i) % n;
-}
-
 static void
 sin_port(struct sockaddr_in *sin, unsigned int port)
 {
@@ -123,42 +113,6 @@ drop_to(uid_t uid, gid_t gid)
 	if (setgroups(0, NULL) == -1 || setresgid(gid, gid, gid) == -1 ||
 	    setresuid(uid, uid, uid) == -1)
 		return -1;
-	return 0;
-}
-
-static int
-read_full(int fd, void *buf, size_t len)
-{
-	char	*p = buf;
-	ssize_t	 n;
-
-	while (len > 0) {
-		n = read(fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
-write_full(int fd, const void *buf, size_t len)
-{
-	const char	*p = buf;
-	ssize_t		 n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
 	return 0;
 }
 
@@ -187,6 +141,19 @@ paired_row(const char *name, const double *raw, const double *lib,
 
 /* ---- mode "bind" ------------------------------------------------------ */
 
+/* A fresh TCP socket, and in sin the next port of the NPORTS from base. */
+static int
+next_socket(struct sockaddr_in *sin, unsigned int base, unsigned int *port)
+{
+	int	fd;
+
+	sin_port(sin, base + *port);
+	*port = (*port + 1) % NPORTS;
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		bench_die(PROG, "socket", errno);
+	return fd;
+}
+
 /* One batch of the limit, as root; the mean ns per operation. */
 static double
 batch_limit(size_t batch, unsigned int *port)
@@ -198,11 +165,7 @@ batch_limit(size_t batch, unsigned int *port)
 
 	t0 = bench_now();
 	for (i = 0; i < batch; i++) {
-		sin_port(&sin, LIMIT_PORT + *port);
-		*port = (*port + 1) % NPORTS;
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd == -1)
-			bench_die(PROG, "socket", errno);
+		fd = next_socket(&sin, LIMIT_PORT, port);
 		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
 			bench_die(PROG, "bind (limit)", errno);
 		if (listen(fd, BACKLOG) == -1)
@@ -225,11 +188,7 @@ batch_broker(int conn, size_t batch, unsigned int *port)
 
 	t0 = bench_now();
 	for (i = 0; i < batch; i++) {
-		sin_port(&sin, BROKER_PORT + *port);
-		*port = (*port + 1) % NPORTS;
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd == -1)
-			bench_die(PROG, "socket", errno);
+		fd = next_socket(&sin, BROKER_PORT, port);
 		r = ph_broker_bind(conn, fd, (struct sockaddr *)&sin,
 		    sizeof(sin), BACKLOG, 0, reason, sizeof(reason));
 		if (r < 0) {
@@ -264,10 +223,10 @@ bind_child(int cmd_fd, int res_fd, size_t batch)
 		bench_die(PROG, "ph_broker_connect (is portholed running?)",
 		    conn);
 	for (;;) {
-		if (read_full(cmd_fd, &c, 1) == -1 || c == CMD_QUIT)
+		if (bench_full(cmd_fd, &c, 1, 0) == -1 || c == CMD_QUIT)
 			break;
 		ns = batch_broker(c == V_KEPT ? conn : -1, batch, &port);
-		if (write_full(res_fd, &ns, sizeof(ns)) == -1)
+		if (bench_full(res_fd, &ns, sizeof(ns), 1) == -1)
 			bench_die(PROG, "write to parent", errno);
 	}
 	(void)close(conn);
@@ -304,13 +263,14 @@ mode_bind(size_t rounds, size_t batch)
 		for (i = 0; i < NBIND; i++) {
 			double	ns;
 
-			v = round_variant(r, i, NBIND);
+			v = bench_round_variant(r, i, NBIND);
 			if (v == V_LIMIT)
 				ns = batch_limit(batch, &port);
 			else {
 				c = (unsigned char)v;
-				if (write_full(cmd[1], &c, 1) == -1 ||
-				    read_full(res[0], &ns, sizeof(ns)) == -1)
+				if (bench_full(cmd[1], &c, 1, 1) == -1 ||
+				    bench_full(res[0], &ns, sizeof(ns), 0) ==
+				    -1)
 					bench_die(PROG, "the child failed",
 					    EPIPE);
 			}
@@ -319,7 +279,7 @@ mode_bind(size_t rounds, size_t batch)
 		}
 	}
 	c = CMD_QUIT;
-	(void)write_full(cmd[1], &c, 1);
+	(void)bench_full(cmd[1], &c, 1, 1);
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
@@ -340,6 +300,20 @@ struct prog {
 	uid_t	 uid;
 	gid_t	 gid;
 };
+
+/* p's argv: the arguments up to a NULL (at most 7). */
+static void
+set_argv(struct prog *p, char *arg, ...)
+{
+	va_list	ap;
+	size_t	i = 0;
+
+	va_start(ap, arg);
+	for (; arg != NULL && i + 1 < sizeof(p->argv) / sizeof(p->argv[0]);
+	    arg = va_arg(ap, char *))
+		p->argv[i++] = arg;
+	va_end(ap);
+}
 
 /* One whole run of p, fork() to waitpid(); its time in ns. */
 static double
@@ -381,28 +355,22 @@ mode_program(size_t rounds, char *bind80, char *bind80ph, char *porthole,
 	static char	 spec[] = "tcp:127.0.0.1:80";
 	static char	 deep[] = "--deep", run[] = "run", dashes[] = "--";
 	static char	 exec[] = "exec";
+	static const char *const prog_names[] = { "run-daemon", "run-helper",
+	    "lib-daemon", "lib-helper", "exec-daemon", "exec-helper" };
 	struct prog	 p[NPROG];
 	double		*s[NPROG];
+	char		 name[64];
 	unsigned int	 r;
-	int		 act[NPROG], i, v, n = 0, devnull;
+	int		 act[NPROG], i, v, n = 0, base, devnull;
 
 	memset(p, 0, sizeof(p));
-	p[P_ROOT].argv[0] = bind80;
-	p[P_AUTHBIND].argv[0] = authbind;
-	p[P_AUTHBIND].argv[1] = deep;
-	p[P_AUTHBIND].argv[2] = bind80;
-	p[P_RUN_DAEMON].argv[0] = porthole;
-	p[P_RUN_DAEMON].argv[1] = run;
-	p[P_RUN_DAEMON].argv[2] = spec;
-	p[P_RUN_DAEMON].argv[3] = dashes;
-	p[P_RUN_DAEMON].argv[4] = bind80;
+	set_argv(&p[P_ROOT], bind80, NULL);
+	set_argv(&p[P_AUTHBIND], authbind, deep, bind80, NULL);
+	set_argv(&p[P_RUN_DAEMON], porthole, run, spec, dashes, bind80, NULL);
 	p[P_RUN_HELPER] = p[P_RUN_DAEMON];
-	p[P_LIB_DAEMON].argv[0] = bind80ph;
-	p[P_LIB_HELPER].argv[0] = bind80ph;
-	p[P_EXEC_DAEMON].argv[0] = porthole;
-	p[P_EXEC_DAEMON].argv[1] = exec;
-	p[P_EXEC_DAEMON].argv[2] = dashes;
-	p[P_EXEC_DAEMON].argv[3] = bind80;
+	set_argv(&p[P_LIB_DAEMON], bind80ph, NULL);
+	p[P_LIB_HELPER] = p[P_LIB_DAEMON];
+	set_argv(&p[P_EXEC_DAEMON], porthole, exec, dashes, bind80, NULL);
 	p[P_EXEC_HELPER] = p[P_EXEC_DAEMON];
 	for (v = 0; v < NPROG; v++) {
 		p[v].envp[0] = path;
@@ -427,7 +395,7 @@ mode_program(size_t rounds, char *bind80, char *bind80ph, char *porthole,
 		for (i = 0; i < n; i++) {
 			double	ns;
 
-			v = act[round_variant(r, i, n)];
+			v = act[bench_round_variant(r, i, n)];
 			ns = run_prog(&p[v], devnull);
 			if (r >= WARMUP)
 				s[v][r - WARMUP] = ns;
@@ -436,38 +404,24 @@ mode_program(size_t rounds, char *bind80, char *bind80ph, char *porthole,
 
 	bench_header("whole programs binding 127.0.0.1:80: root, authbind, "
 	    "porthole run, ph_bind(), porthole exec");
-	if (n == NPROG) {
+	/*
+	 * With authbind: each porthole variant against authbind (and the
+	 * preload against root's own run, for context); without it, each
+	 * against root, named ".../root".
+	 */
+	base = n == NPROG ? P_AUTHBIND : P_ROOT;
+	if (n == NPROG)
 		paired_row("program-authbind", s[P_ROOT], s[P_AUTHBIND], rounds,
 		    1);
-		paired_row("program-run-daemon", s[P_AUTHBIND], s[P_RUN_DAEMON],
-		    rounds, 1);
-		paired_row("program-run-helper", s[P_AUTHBIND], s[P_RUN_HELPER],
-		    rounds, 1);
-		paired_row("program-lib-daemon", s[P_AUTHBIND], s[P_LIB_DAEMON],
-		    rounds, 1);
-		paired_row("program-lib-helper", s[P_AUTHBIND], s[P_LIB_HELPER],
-		    rounds, 1);
-		paired_row("program-exec-daemon", s[P_AUTHBIND],
-		    s[P_EXEC_DAEMON], rounds, 1);
-		paired_row("program-exec-helper", s[P_AUTHBIND],
-		    s[P_EXEC_HELPER], rounds, 1);
-		/* Context: the preload against root's own run. */
-		paired_row("program-exec-daemon/root", s[P_ROOT],
-		    s[P_EXEC_DAEMON], rounds, 1);
-	} else {
-		paired_row("program-run-daemon/root", s[P_ROOT],
-		    s[P_RUN_DAEMON], rounds, 1);
-		paired_row("program-run-helper/root", s[P_ROOT],
-		    s[P_RUN_HELPER], rounds, 1);
-		paired_row("program-lib-daemon/root", s[P_ROOT],
-		    s[P_LIB_DAEMON], rounds, 1);
-		paired_row("program-lib-helper/root", s[P_ROOT],
-		    s[P_LIB_HELPER], rounds, 1);
-		paired_row("program-exec-daemon/root", s[P_ROOT],
-		    s[P_EXEC_DAEMON], rounds, 1);
-		paired_row("program-exec-helper/root", s[P_ROOT],
-		    s[P_EXEC_HELPER], rounds, 1);
+	for (v = P_RUN_DAEMON; v < NPROG; v++) {
+		(void)snprintf(name, sizeof(name), "program-%s%s",
+		    prog_names[v - P_RUN_DAEMON],
+		    base == P_ROOT ? "/root" : "");
+		paired_row(name, s[base], s[v], rounds, 1);
 	}
+	if (n == NPROG)
+		paired_row("program-exec-daemon/root", s[P_ROOT],
+		    s[P_EXEC_DAEMON], rounds, 1);
 	(void)close(devnull);
 	return 0;
 }

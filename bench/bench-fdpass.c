@@ -254,31 +254,20 @@ main(int argc, char *argv[])
 	double	*samp[2], *scratch, t;
 	size_t	 rounds = 1001, batch = 20, ci, r, j;
 	pid_t	 pid;
-	int	 sp[2] = { -1, -1 }, fds[NFDS_MAX], i, v, status;
+	int	 sp[2] = { -1, -1 }, fds[NFDS_MAX], i, v;
 
 	bench_args(argc, argv, &rounds, &batch);
-	samp[BENCH_RAW] = calloc(rounds, sizeof(double));
-	samp[BENCH_LIB] = calloc(rounds, sizeof(double));
-	scratch = calloc(rounds, sizeof(double));
-	if (samp[BENCH_RAW] == NULL || samp[BENCH_LIB] == NULL ||
-	    scratch == NULL)
-		bench_die(PROG, "calloc", ENOMEM);
+	samp[BENCH_RAW] = bench_calloc(PROG, rounds);
+	samp[BENCH_LIB] = bench_calloc(PROG, rounds);
+	scratch = bench_calloc(PROG, rounds);
 
 	/* The fds to pass: plain files, so the kernel's Unix-socket garbage
 	 * collector (which tracks in-flight sockets) stays out of it. */
 	for (j = 0; j < NFDS_MAX; j++)
 		if ((fds[j] = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
 			bench_die(PROG, "open /dev/null", errno);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
-		bench_die(PROG, "socketpair", errno);
-	(void)fflush(stdout);
-	if ((pid = fork()) == -1)
-		bench_die(PROG, "fork", errno);
-	if (pid == 0) {
-		ph_fd_close(&sp[0]);
+	if ((pid = bench_fork_pair(PROG, sp)) == 0)
 		child(sp[1], rounds, batch);
-	}
-	ph_fd_close(&sp[1]);
 
 	bench_header("fd passing round trip over SOCK_SEQPACKET, "
 	    "ns per message; raw = sendmsg/recvmsg by hand");
@@ -298,9 +287,7 @@ main(int argc, char *argv[])
 	ph_fd_close(&sp[0]);
 	for (j = 0; j < NFDS_MAX; j++)
 		ph_fd_close(&fds[j]);
-	if (waitpid(pid, &status, 0) == -1)
-		bench_die(PROG, "waitpid", errno);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (!bench_reap(PROG, pid))
 		bench_die(PROG, "child failed", EPROTO);
 	free(samp[BENCH_RAW]);
 	free(samp[BENCH_LIB]);

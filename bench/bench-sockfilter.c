@@ -112,6 +112,18 @@ check_fail(const char *what)
 	exit(1);
 }
 
+/* check_fail("WHAT: MSG") unless ok. */
+static void
+check(int ok, const char *what, const char *msg)
+{
+	char	buf[160];
+
+	if (!ok) {
+		(void)snprintf(buf, sizeof(buf), "%s: %s", what, msg);
+		check_fail(buf);
+	}
+}
+
 /* Attach the broker's filter to fd (borrowed) and lock it: 0 or -errno. */
 static int
 filter_attach_lock(int fd)
@@ -164,7 +176,8 @@ filter_probe(void)
 	    sizeof(dummy)) == -1 || filter_len(fd) != 0)
 		check_fail("without SO_LOCK_FILTER, SO_DETACH_FILTER did not "
 		    "remove the filter");
-	r = 0;
+	ph_fd_close(&fd);
+	return 0;
  out:
 	ph_fd_close(&fd);
 	return r;
@@ -178,31 +191,21 @@ static void
 check_locked(int fd, const char *what)
 {
 	struct sock_fprog	prog = { .len = 1, .filter = keep_all };
-	char			msg[160];
 	int			zero = 0, dummy = 0;
 
-	snprintf(msg, sizeof(msg), "%s: SO_GET_FILTER is not the 5 "
-	    "instructions", what);
-	if (filter_len(fd) != (int)FILTER_LEN)
-		check_fail(msg);
-	snprintf(msg, sizeof(msg), "%s: SO_DETACH_FILTER did not fail with "
-	    "EPERM", what);
-	if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy,
-	    sizeof(dummy)) != -1 || errno != EPERM)
-		check_fail(msg);
-	snprintf(msg, sizeof(msg), "%s: a second SO_ATTACH_FILTER did not "
-	    "fail with EPERM", what);
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-	    sizeof(prog)) != -1 || errno != EPERM)
-		check_fail(msg);
-	snprintf(msg, sizeof(msg), "%s: SO_LOCK_FILTER 0 did not fail with "
-	    "EPERM", what);
-	if (setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &zero,
-	    sizeof(zero)) != -1 || errno != EPERM)
-		check_fail(msg);
-	snprintf(msg, sizeof(msg), "%s: SO_GET_FILTER changed", what);
-	if (filter_len(fd) != (int)FILTER_LEN)
-		check_fail(msg);
+	check(filter_len(fd) == (int)FILTER_LEN, what,
+	    "SO_GET_FILTER is not the 5 instructions");
+	check(setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy,
+	    sizeof(dummy)) == -1 && errno == EPERM, what,
+	    "SO_DETACH_FILTER did not fail with EPERM");
+	check(setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof(prog)) == -1 && errno == EPERM, what,
+	    "a second SO_ATTACH_FILTER did not fail with EPERM");
+	check(setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &zero,
+	    sizeof(zero)) == -1 && errno == EPERM, what,
+	    "SO_LOCK_FILTER 0 did not fail with EPERM");
+	check(filter_len(fd) == (int)FILTER_LEN, what,
+	    "SO_GET_FILTER changed");
 }
 
 /* The loopback address of `family`, port `port` (host order). */
@@ -257,8 +260,7 @@ listener_open(int family, int filtered, struct sockaddr_storage *ret_ss,
 	}
 	*ret_ss = ss;
 	*ret_len = len;
-	r = fd;
-	fd = -1;
+	return fd;
  out:
 	ph_fd_close(&fd);
 	return r;
@@ -419,28 +421,6 @@ check_no_connect(int family)
 	ph_fd_close(&lfd);
 }
 
-/* Send one control byte; die on failure. */
-static void
-ctl_send(int sock, char c)
-{
-	if (send(sock, &c, 1, MSG_NOSIGNAL) != 1)
-		bench_die(PROG, "control send", errno);
-}
-
-/* Wait for the control byte `want`; die on anything else (EOF too). */
-static void
-ctl_wait(int sock, char want)
-{
-	ssize_t	n;
-	char	c;
-
-	do
-		n = recv(sock, &c, 1, 0);
-	while (n == -1 && errno == EINTR);
-	if (n != 1 || c != want)
-		bench_die(PROG, "control receive", n == -1 ? errno : EPROTO);
-}
-
 /*
  * The server: first one checked connection per listener (lfd[BENCH_RAW]
  * unfiltered, lfd[BENCH_LIB] filtered; borrowed), then 'k' on ctl
@@ -468,7 +448,7 @@ server(int ctl, const int lfd[2], size_t nrounds, size_t batch)
 			bench_die(PROG, "server echo", e);
 		ph_fd_close(&fd);
 	}
-	ctl_send(ctl, 'k');
+	bench_ctl_send(PROG, ctl, 'k');
 	for (r = 0; r < nrounds; r++)
 		for (j = 0; j < batch; j++)
 			for (i = 0; i < 2; i++) {
@@ -497,7 +477,7 @@ run_case(const struct fcase *fc, size_t rounds, size_t batch,
 	size_t			r, j;
 	pid_t			pid;
 	int			lfd[2] = { -1, -1 }, ctl[2] = { -1, -1 };
-	int			v, i, e, status;
+	int			v, i, e;
 
 	for (v = 0; v < 2; v++) {
 		e = listener_open(fc->family, v == BENCH_LIB, &ss[v], &sl[v]);
@@ -515,16 +495,8 @@ run_case(const struct fcase *fc, size_t rounds, size_t batch,
 	check_locked(lfd[BENCH_LIB], "filtered listener");
 	check_no_connect(fc->family);
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) == -1)
-		bench_die(PROG, "socketpair", errno);
-	(void)fflush(stdout);
-	if ((pid = fork()) == -1)
-		bench_die(PROG, "fork", errno);
-	if (pid == 0) {
-		ph_fd_close(&ctl[0]);
+	if ((pid = bench_fork_pair(PROG, ctl)) == 0)
 		server(ctl[1], lfd, WARMUP + rounds, batch);
-	}
-	ph_fd_close(&ctl[1]);
 	/* The server owns the listeners: if it dies, connect() fails. */
 	ph_fd_close(&lfd[0]);
 	ph_fd_close(&lfd[1]);
@@ -540,7 +512,7 @@ run_case(const struct fcase *fc, size_t rounds, size_t batch,
 			    "the echo through the unfiltered listener "
 			    "differs from the bytes sent");
 	}
-	ctl_wait(ctl[0], 'k');
+	bench_ctl_wait(PROG, ctl[0], 'k');
 
 	/*
 	 * Pair j of round r runs raw, lib if r + j is even, else lib, raw:
@@ -569,9 +541,7 @@ run_case(const struct fcase *fc, size_t rounds, size_t batch,
 	    rounds, batch);
 
 	ph_fd_close(&ctl[0]);
-	if (waitpid(pid, &status, 0) == -1)
-		bench_die(PROG, "waitpid", errno);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (!bench_reap(PROG, pid))
 		bench_die(PROG, "server failed", EPROTO);
 }
 
@@ -583,15 +553,11 @@ main(int argc, char *argv[])
 	uint32_t	 x = 0x9e3779b9u;
 
 	bench_args(argc, argv, &rounds, &batch);
-	samp[BENCH_RAW] = calloc(rounds, sizeof(double));
-	samp[BENCH_LIB] = calloc(rounds, sizeof(double));
-	conn[BENCH_RAW] = calloc(batch, sizeof(double));
-	conn[BENCH_LIB] = calloc(batch, sizeof(double));
-	scratch = calloc(rounds, sizeof(double));
-	if (samp[BENCH_RAW] == NULL || samp[BENCH_LIB] == NULL ||
-	    conn[BENCH_RAW] == NULL || conn[BENCH_LIB] == NULL ||
-	    scratch == NULL)
-		bench_die(PROG, "calloc", ENOMEM);
+	samp[BENCH_RAW] = bench_calloc(PROG, rounds);
+	samp[BENCH_LIB] = bench_calloc(PROG, rounds);
+	conn[BENCH_RAW] = bench_calloc(PROG, batch);
+	conn[BENCH_LIB] = bench_calloc(PROG, batch);
+	scratch = bench_calloc(PROG, rounds);
 	/* Bytes that differ everywhere (xorshift32), so a bad echo shows. */
 	for (c = 0; c < ECHO_LEN; c++) {
 		x ^= x << 13;

@@ -55,17 +55,6 @@ struct variant {
 	double			*t;	/* per-round ns per connection */
 };
 
-/* The variant at position i of round r among n: rotate, then reverse. */
-static int
-round_variant(unsigned int r, int i, int n)
-{
-	int	start = (int)(r % (unsigned int)n);
-
-	if ((r / (unsigned int)n) & 1)
-		return (start + n - i) % n;
-	return (start + i) % n;
-}
-
 /*
  * One connection to `sun`: connect, read until EOF, close.  Returns 0,
  * or a negative errno (from connect() only when `tolerant`; dies on any
@@ -204,8 +193,9 @@ main(int argc, char *argv[])
 
 	for (r = 0; r < WARMUP + rounds; r++) {
 		for (i = 0; i < nvar; i++) {
-			struct variant	*v = &var[round_variant(r, i, nvar)];
+			struct variant	*v;
 
+			v = &var[bench_round_variant(r, i, nvar)];
 			t0 = bench_now();
 			for (j = 0; j < batch; j++)
 				(void)one(&v->sun, 0);

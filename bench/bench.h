@@ -20,6 +20,9 @@
 #ifndef PH_BENCH_H
 #define PH_BENCH_H
 
+#include <sys/socket.h>
+#include <sys/wait.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -123,6 +126,100 @@ bench_die(const char *prog, const char *what, int err)
 	fprintf(stderr, "%s: %s: %s\n", prog, what,
 	    strerror(err < 0 ? -err : err));
 	exit(1);
+}
+
+/* n zeroed doubles; dies on failure. */
+static inline double *
+bench_calloc(const char *prog, size_t n)
+{
+	double	*p;
+
+	if ((p = calloc(n, sizeof(double))) == NULL)
+		bench_die(prog, "calloc", ENOMEM);
+	return p;
+}
+
+/* The variant at position i of round r among n: rotate, then reverse. */
+static inline int
+bench_round_variant(unsigned int r, int i, int n)
+{
+	int	start = (int)(r % (unsigned int)n);
+
+	if ((r / (unsigned int)n) & 1)
+		return (start + n - i) % n;
+	return (start + i) % n;
+}
+
+/* All of len bytes read (wr 0) or written (wr 1), past EINTR: 0 or -1. */
+static inline int
+bench_full(int fd, void *buf, size_t len, int wr)
+{
+	char	*p = buf;
+	ssize_t	 n;
+
+	while (len > 0) {
+		do
+			n = wr ? write(fd, p, len) : read(fd, p, len);
+		while (n == -1 && errno == EINTR);
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Send one control byte; die on failure. */
+static inline void
+bench_ctl_send(const char *prog, int sock, char c)
+{
+	if (send(sock, &c, 1, MSG_NOSIGNAL) != 1)
+		bench_die(prog, "control send", errno);
+}
+
+/* Wait for the control byte `want`; die on anything else (EOF too). */
+static inline void
+bench_ctl_wait(const char *prog, int sock, char want)
+{
+	ssize_t	n;
+	char	c;
+
+	do
+		n = recv(sock, &c, 1, 0);
+	while (n == -1 && errno == EINTR);
+	if (n != 1 || c != want)
+		bench_die(prog, "control receive", n == -1 ? errno : EPROTO);
+}
+
+/*
+ * A SOCK_SEQPACKET pair sp and a child: 0 in the child, which keeps
+ * sp[1], the child's pid in the parent, which keeps sp[0].  Dies on
+ * failure.
+ */
+static inline pid_t
+bench_fork_pair(const char *prog, int sp[2])
+{
+	pid_t	pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+		bench_die(prog, "socketpair", errno);
+	(void)fflush(stdout);
+	if ((pid = fork()) == -1)
+		bench_die(prog, "fork", errno);
+	(void)close(sp[pid == 0 ? 0 : 1]);
+	sp[pid == 0 ? 0 : 1] = -1;
+	return pid;
+}
+
+/* Reap pid (die if waitpid() fails): 1 if it exited 0, else 0. */
+static inline int
+bench_reap(const char *prog, pid_t pid)
+{
+	int	status;
+
+	if (waitpid(pid, &status, 0) == -1)
+		bench_die(prog, "waitpid", errno);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 /*

@@ -113,6 +113,11 @@ broker_inner() {
 				$4 "\t" $5 "\t" $6 "\t" $7 }' >>"$T/rows"
 		done
 	done
+	# The language bindings against the C client (issue 12):
+	# bench/bindings.sh prints its own table.
+	[ -n "$mask" ] && taskset -p "$mask" "$dpid" >/dev/null
+	sh "$TOP/bench/bindings.sh" "$T" "$BUSER" >"$T/bindings.out" 2>&1 ||
+	    rc=1
 	kill "$dpid"
 	wait "$dpid" 2>/dev/null
 	return $rc
@@ -278,6 +283,10 @@ broker() {
 				    f[5], f[6], f[7], t, v
 			}
 	}' "$T/rows"
+	if [ -s "$T/bindings.out" ]; then
+		echo
+		cat "$T/bindings.out"
+	fi
 	echo
 	echo "($(uname -r), $(nproc) CPUs, load" \
 	    "$(cut -d' ' -f1-3 /proc/loadavg), $((bend - bstart)) s" \

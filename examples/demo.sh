@@ -33,11 +33,11 @@ indent() { sed 's/^/   /'; }
 # after TENTHS tries.  Every wait in the demo is bounded.
 wait_for() {
 	n=$1; shift
-	until "$@"; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
-		sleep 0.1
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		n=$((n - 1)) && sleep 0.1
 	done
+	return 1
 }
 
 # ---------------------------------------------------------------------

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "grant.h"
+#include "private.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -60,17 +60,10 @@
 #include <unistd.h>
 
 #include "porthole.h"
-#include "grant.h"
+#include "private.h"
 #include "policy.h"
 #include "priv.h"
-#include "proto.h"
-
-#ifndef SO_LOCK_FILTER
-#define SO_LOCK_FILTER	44
-#endif
-#ifndef SO_GET_FILTER
-#define SO_GET_FILTER	SO_ATTACH_FILTER
-#endif
+#include "../tests/testlib.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -92,15 +85,6 @@ enum { FD_NONE, FD_TCP4, FD_TCP6, FD_UDP4, FD_UDP6, FD_PIPE, FD_UNIX,
 #define OPT_OWNFILTER	0x08
 #define OPT_TWICE	0x10
 
-static const struct sock_filter	synack_drop[] = {
-	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),
-	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x12),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x12, 0, 1),
-	BPF_STMT(BPF_RET | BPF_K, 0),
-	BPF_STMT(BPF_RET | BPF_K, 0xffffffffU),
-};
-#define SYNACK_LEN	(sizeof(synack_drop) / sizeof(synack_drop[0]))
-
 /* Every reason priv.c can send (docs/PROTOCOL.md section 8). */
 static const char *const reasons[] = {
 	"granted",
@@ -115,6 +99,9 @@ static const char *const reasons[] = {
 	"denied by the porthole policy",
 	"a socket filter is locked on the socket already",
 	"the broker may not attach socket filters (no CAP_NET_ADMIN)",
+	"the broker may not tie the socket to an interface (no CAP_NET_RAW)",
+	"cannot tie the socket to an interface",
+	"cannot give the socket its interface back",
 	"bind failed",
 	"listen failed",
 	"the socket changed during bind",
@@ -129,7 +116,7 @@ static struct ph_policy	*pol;
 static struct ph_policy	*real_pol, *stand_in;	/* pol is one of them */
 static uid_t		 me_uid;
 static gid_t		 me_gid;
-static const gid_t	 other_groups[] = { 7, GROUP };
+static gid_t	 other_groups[] = { 7, GROUP };
 static int		 can_filter;	/* SO_ATTACH_FILTER works here */
 
 static int
@@ -173,7 +160,6 @@ static void
 init(void)
 {
 	char	text[1024], err[256];
-	int	s;
 
 	private_netns();
 	me_uid = getuid();
@@ -195,25 +181,7 @@ init(void)
 	real_pol = pol;
 	if (ph_policy_stand_in("fuzz", PH_POLICY_FOR_DAEMON, &stand_in) < 0)
 		abort();
-	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0) {
-		struct sock_fprog	p = { (unsigned short)SYNACK_LEN,
-					    (struct sock_filter *)synack_drop };
-
-		can_filter = setsockopt(s, SOL_SOCKET, SO_ATTACH_FILTER, &p,
-		    sizeof(p)) == 0;
-		close(s);
-	}
-}
-
-static int
-getint(int fd, int level, int opt)
-{
-	socklen_t	l = sizeof(int);
-	int		v = -1;
-
-	if (getsockopt(fd, level, opt, &v, &l) == -1)
-		return -1;
-	return v;
+	can_filter = can_attach_filter();
 }
 
 static int
@@ -232,16 +200,12 @@ make_fd(int kind, int opts, int alt, int *ret_other)
 		return -1;
 	case FD_TCP4:
 	case FD_TCP4_BOUND:
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		break;
 	case FD_TCP6:
-		fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		break;
 	case FD_UDP4:
-		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		break;
 	case FD_UDP6:
-		fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		fd = socket(kind == FD_TCP6 || kind == FD_UDP6 ? AF_INET6 :
+		    AF_INET, (kind == FD_UDP4 || kind == FD_UDP6 ? SOCK_DGRAM :
+		    SOCK_STREAM) | SOCK_CLOEXEC, 0);
 		break;
 	case FD_PIPE:
 		if (pipe2(p, O_CLOEXEC) == -1)
@@ -288,22 +252,6 @@ make_fd(int kind, int opts, int alt, int *ret_other)
 	return fd;
 }
 
-/* The bound port of fd (host order): 0 unbound, -1 not an inet socket. */
-static int
-port_of(int fd, struct sockaddr_storage *ss)
-{
-	socklen_t	sl = sizeof(*ss);
-
-	memset(ss, 0, sizeof(*ss));
-	if (fd < 0 || getsockname(fd, (struct sockaddr *)ss, &sl) == -1)
-		return -1;
-	if (ss->ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)ss)->sin_port);
-	if (ss->ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)ss)->sin6_port);
-	return -1;
-}
-
 /*
  * The reference evaluator (S77), from this file's policy text and not
  * from policy.c: may `who` bind kind (PH_GRANT_TCP/UDP) on the address
@@ -318,19 +266,19 @@ ref_bind_allowed(const struct ph_requester *who, int kind, int family,
 					    [11] = 0xff, 127, 0, 0, 1 };
 	int				v4lo, v6lo;
 
-	if (who->uid == (uid_t)-1 || who->gid == (gid_t)-1)
+	if (who->peer.uid == (uid_t)-1 || who->peer.gid == (gid_t)-1)
 		return 0;
 	v4lo = (family == AF_INET && memcmp(a, "\x7f\0\0\x01", 4) == 0) ||
 	    (family == AF_INET6 && memcmp(a, mapped_lo, 16) == 0);
 	v6lo = family == AF_INET6 && memcmp(a, lo6, 16) == 0;
-	if (who->uid == me_uid) {
+	if (who->peer.uid == me_uid) {
 		if (v4lo && port >= P4_LO && port <= P4_HI)
 			return 1;
 		if (v6lo && port >= P6_LO && port <= P6_HI)
 			return 1;
 	}
 	/* the group rule: the other requester has GROUP */
-	if (who->ngroups > 1 && kind == PH_GRANT_UDP && v4lo && port == PG)
+	if (who->peer.ngroups > 1 && kind == PH_GRANT_UDP && v4lo && port == PG)
 		return 1;
 	return 0;
 }
@@ -378,7 +326,7 @@ check_bind_grant(const struct ph_requester *who, const struct ph_grant *g,
 	kind = type == SOCK_STREAM ? PH_GRANT_TCP : PH_GRANT_UDP;
 	if (!ref_bind_allowed(who, kind, g->family, g->addr, g->port_lo))
 		abort();			/* granted beyond the policy */
-	port = port_of(keep, &ss);
+	port = port_of_ss(keep, &ss);
 	if (port != g->port_lo || port < 1024 || ss.ss_family != g->family)
 		abort();
 	a = ss.ss_family == AF_INET ?
@@ -391,9 +339,18 @@ check_bind_grant(const struct ph_requester *who, const struct ph_grant *g,
 	    != 0))
 		abort();			/* S48 */
 	if (kind == PH_GRANT_TCP) {		/* S49 */
+		static const unsigned char	any6[16];
+		int	guarded = ph_broker_guard_ok == 1 &&
+		    (g->family == AF_INET || memcmp(g->addr, any6, 16) == 0);
+
 		if (getint(keep, SOL_SOCKET, SO_ACCEPTCONN) != 1 ||
-		    getsockopt(keep, SOL_SOCKET, SO_GET_FILTER, got, &gl) ==
-		    -1 || gl != SYNACK_LEN ||
+		    getsockopt(keep, SOL_SOCKET, SO_GET_FILTER, got, &gl) == -1)
+			abort();
+		/* The guard: nothing attached (but make_fd()'s own
+		 * one-instruction program), the interface given back
+		 * (make_fd() never ties one).  Else the locked filter. */
+		if (guarded ? gl > 1 || getint(keep, SOL_SOCKET,
+		    62 /* SO_BINDTOIFINDEX */) != 0 : gl != SYNACK_LEN ||
 		    memcmp(got, synack_drop, sizeof(synack_drop)) != 0)
 			abort();
 	}
@@ -407,15 +364,14 @@ one_call(const struct ph_requester *who, const uint8_t *msg,
 	struct sockaddr_storage	ss;
 	struct ph_msg_reply	reply, sentinel;
 	struct ph_audit		audit;
-	struct ph_grant		g;
-	uint32_t		id = 0, bl, sc;
-	uint16_t		type = 0;
+	struct ph_request	rq;
 	int			out = -7, r, dec, port_before, clean;
 
 	memset(&reply, 0x5a, sizeof(reply));
 	memcpy(&sentinel, &reply, sizeof(reply));
-	port_before = port_of(keep, &ss);
-	dec = ph__req_decode(msg, n, &type, &id, &g, &bl, &sc);
+	port_before = port_of_ss(keep, &ss);
+	memset(&rq, 0, sizeof(rq));
+	dec = ph__req_decode(msg, n, &rq);
 	r = ph_broker_handle(pol, who, msg, n, fd, &reply, &out, &audit);
 	/* The fd given is borrowed: still open, and ours to close. */
 	if (fd >= 0 && fcntl(fd, F_GETFD) == -1)
@@ -430,16 +386,16 @@ one_call(const struct ph_requester *who, const uint8_t *msg,
 		/* A drop is for a malformed request, a misplaced fd, or an
 		 * unknown requester, and nothing else. */
 		if (r == -EBADMSG && dec == 0 &&
-		    (type == PH_MSG_BIND) == (fd >= 0))
+		    (rq.type == PH_MSG_BIND) == (fd >= 0))
 			abort();
-		if (r == -EPROTO && (dec != 0 || (who->uid != (uid_t)-1 &&
-		    who->gid != (gid_t)-1)))
+		if (r == -EPROTO && (dec != 0 || (who->peer.uid != (uid_t)-1 &&
+		    who->peer.gid != (gid_t)-1)))
 			abort();
 		return -1;
 	}
 	if (r != 0)
 		abort();
-	check_reply(&reply, &audit, id, dec == 0 || dec == -EPROTONOSUPPORT);
+	check_reply(&reply, &audit, rq.id, dec == 0 || dec == -EPROTONOSUPPORT);
 	if (dec == -EPROTONOSUPPORT) {
 		if (reply.error != EPROTONOSUPPORT || out != -1)
 			abort();
@@ -449,9 +405,9 @@ one_call(const struct ph_requester *who, const uint8_t *msg,
 		abort();			/* answered a malformed one */
 	/* Issue 11: the handler never answers a status but to refuse it
 	 * (portholed answers it before the handler). */
-	if ((type == PH_MSG_STATUS) != (strcmp(reply.reason,
+	if ((rq.type == PH_MSG_STATUS) != (strcmp(reply.reason,
 	    PH_REASON_STATUS_UNSUPPORTED) == 0) ||
-	    (type == PH_MSG_STATUS && reply.error != EOPNOTSUPP))
+	    (rq.type == PH_MSG_STATUS && reply.error != EOPNOTSUPP))
 		abort();
 	/* S53: the stand-in grants nothing, and every policy refusal says
 	 * there is no valid policy (never "add a rule"). */
@@ -465,20 +421,20 @@ one_call(const struct ph_requester *who, const uint8_t *msg,
 		if (out != -1)
 			abort();
 		/* S52: a refusal never binds (no race in this process). */
-		if (keep >= 0 && port_of(keep, &ss) != port_before)
+		if (keep >= 0 && port_of_ss(keep, &ss) != port_before)
 			abort();
-	} else if (type == PH_MSG_BIND) {
+	} else if (rq.type == PH_MSG_BIND) {
 		if (out != -1)
 			abort();		/* a bind reply carries no fd */
-		check_bind_grant(who, &g, keep);
+		check_bind_grant(who, &rq.g, keep);
 	} else {
-		if (out < 0 || who->foreign_netns || who->uid != me_uid)
+		if (out < 0 || who->foreign_netns || who->peer.uid != me_uid)
 			abort();
-		if (g.kind == PH_GRANT_RAW4 ? (g.protocol != IPPROTO_ICMP ||
+		if (rq.g.kind == PH_GRANT_RAW4 ? (rq.g.protocol != IPPROTO_ICMP ||
 		    getint(out, SOL_SOCKET, SO_DOMAIN) != AF_INET ||
 		    getint(out, SOL_SOCKET, SO_TYPE) != SOCK_RAW ||
 		    getint(out, SOL_SOCKET, SO_PROTOCOL) != IPPROTO_ICMP) :
-		    (g.kind != PH_GRANT_PACKET || strcmp(g.ifname, "lo") != 0 ||
+		    (rq.g.kind != PH_GRANT_PACKET || strcmp(rq.g.ifname, "lo") != 0 ||
 		    getint(out, SOL_SOCKET, SO_DOMAIN) != AF_PACKET))
 			abort();		/* opened beyond the policy */
 		if (fcntl(out, F_GETFD) != FD_CLOEXEC)
@@ -493,12 +449,12 @@ one_call(const struct ph_requester *who, const uint8_t *msg,
 	    fdkind == FD_UDP6) && !(opts & (OPT_REUSEPORT | OPT_OWNFILTER)) &&
 	    !((opts & OPT_REUSEADDR) && (fdkind == FD_UDP4 ||
 	    fdkind == FD_UDP6)) && port_before == 0;
-	if (type == PH_MSG_BIND && clean && pol != stand_in &&
+	if (rq.type == PH_MSG_BIND && clean && pol != stand_in &&
 	    ((fdkind == FD_TCP4 || fdkind == FD_UDP4) ? AF_INET : AF_INET6) ==
-	    g.family && (can_filter || fdkind == FD_UDP4 ||
+	    rq.g.family && (can_filter || fdkind == FD_UDP4 ||
 	    fdkind == FD_UDP6) &&
 	    ref_bind_allowed(who, (fdkind == FD_TCP4 || fdkind == FD_TCP6) ?
-	    PH_GRANT_TCP : PH_GRANT_UDP, g.family, g.addr, g.port_lo) &&
+	    PH_GRANT_TCP : PH_GRANT_UDP, rq.g.family, rq.g.addr, rq.g.port_lo) &&
 	    reply.error != 0 && reply.error != EADDRINUSE &&
 	    /* a mapped address on a V6ONLY socket: bind()'s EINVAL */
 	    !(reply.error == EINVAL && (opts & OPT_V6ONLY)))
@@ -529,16 +485,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = size - 2;
 	}
 	memset(&who, 0, sizeof(who));
-	who.uid = me_uid;
-	who.gid = me_gid;
+	who.peer.uid = me_uid;
+	who.peer.gid = me_gid;
 	if (wsel == 1) {
-		who.uid = OTHER_UID;
-		who.groups = other_groups;
-		who.ngroups = 2;
+		who.peer.uid = OTHER_UID;
+		who.peer.groups = other_groups;
+		who.peer.ngroups = 2;
 	} else if (wsel == 2)
-		who.uid = (uid_t)-1;
+		who.peer.uid = (uid_t)-1;
 	else if (wsel == 3)
-		who.gid = (gid_t)-1;
+		who.peer.gid = (gid_t)-1;
 	if (size >= 2) {
 		who.foreign_netns = (data[1] >> 2) & 1;
 		alt = (data[1] >> 4) & 1;

@@ -25,7 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "grant.h"
+#include "private.h"
 #include "policy.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -51,15 +51,15 @@ static const char *const requests[] = {
 	"packet:eth0", "packet:lo",
 };
 
-static const gid_t	supp[] = { 7, 100, 2000 };
+static gid_t	supp[] = { 7, 100, 2000 };
 
 static const struct ph_requester whos[] = {
-	{ .uid = 1001, .gid = 1001, .groups = NULL, .ngroups = 0 },
-	{ .uid = 1002, .gid = 1002, .groups = supp, .ngroups = 3 },
-	{ .uid = 0, .gid = 0, .groups = NULL, .ngroups = 0 },
-	{ .uid = 65534, .gid = 65534, .groups = NULL, .ngroups = 0 },
-	{ .uid = 4000000000u, .gid = 100, .groups = supp, .ngroups = 1 },
-	{ .uid = (uid_t)-1, .gid = 100, .groups = NULL, .ngroups = 0 },		/* always denied (S37) */
+	{ .peer = { .uid = 1001, .gid = 1001, .groups = NULL, .ngroups = 0 } },
+	{ .peer = { .uid = 1002, .gid = 1002, .groups = supp, .ngroups = 3 } },
+	{ .peer = { .uid = 0, .gid = 0, .groups = NULL, .ngroups = 0 } },
+	{ .peer = { .uid = 65534, .gid = 65534, .groups = NULL, .ngroups = 0 } },
+	{ .peer = { .uid = 4000000000u, .gid = 100, .groups = supp, .ngroups = 1 } },
+	{ .peer = { .uid = (uid_t)-1, .gid = 100, .groups = NULL, .ngroups = 0 } },		/* always denied (S37) */
 };
 
 static struct ph_names	*names;
@@ -170,7 +170,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				continue;
 			}
 			if (r != 1 || line < 1 || line > nlines ||
-			    whos[k].uid == (uid_t)-1 ||
+			    whos[k].peer.uid == (uid_t)-1 ||
 			    strncmp(rule, "allow ", 6) != 0)
 				abort();
 			check_rule_text(rule, &whos[k], &g);

@@ -4,9 +4,12 @@
  * name file:line and the expression, fd-leak counting, and fd-sending
  * helpers.  Header-only; each test program includes it once.
  *
- * A test program calls its cases from main(), then returns tap_end(),
- * which prints the plan and "N passed, N failed, N skipped".  Exit 77
- * (tap_skip_all) means the whole program is skipped.
+ * A test program runs its cases from main() with TAP_RUN(test_case),
+ * so that every line names its case ("ok 7 - test_s62_fifo:
+ * test-lock.c:212 fd == -ENXIO"), then returns tap_end(), which prints
+ * the plan and "N passed, N failed, N skipped".  Exit 77 (tap_skip_all)
+ * means the whole program is skipped.  The shared helpers (pathf,
+ * write_file, guard, ...) are in testlib.h.
  */
 #ifndef PH_TAP_H
 #define PH_TAP_H
@@ -21,7 +24,22 @@
 #include <string.h>
 #include <unistd.h>
 
-static int	tap_n, tap_fail, tap_skipped;
+#include "testlib.h"
+
+static int		 tap_n, tap_fail, tap_skipped;
+static const char	*tap_case = "main";	/* the running case */
+
+/*
+ * Run one case: its name goes on each of its TAP lines, and its last
+ * line checks that it left no fd open (house rule: no fd leaks).
+ */
+#define TAP_RUN(fn)	do {						\
+	int tap_before_ = tap_fd_count();				\
+	tap_case = guard_what = #fn;					\
+	fn();								\
+	T_EQ(tap_fd_count(), tap_before_);	/* no fd leaked */	\
+	tap_case = guard_what = "main";					\
+} while (0)
 
 static inline void
 tap_result(int ok, const char *file, int line, const char *expr)
@@ -29,8 +47,8 @@ tap_result(int ok, const char *file, int line, const char *expr)
 	tap_n++;
 	if (!ok)
 		tap_fail++;
-	printf("%sok %d - %s:%d %s\n", ok ? "" : "not ", tap_n, file, line,
-	    expr);
+	printf("%sok %d - %s: %s:%d %s\n", ok ? "" : "not ", tap_n, tap_case,
+	    file, line, expr);
 	fflush(stdout);
 }
 
@@ -62,9 +80,19 @@ tap_skip(int n, const char *why)
 	while (n-- > 0) {
 		tap_n++;
 		tap_skipped++;
-		printf("ok %d # SKIP %s\n", tap_n, why);
+		printf("ok %d - %s # SKIP %s\n", tap_n, tap_case, why);
 	}
 	fflush(stdout);
+}
+
+/* Not root: skip n assertions (why) and return 1; root: 0. */
+static inline int
+tap_skip_unless_root(int n, const char *why)
+{
+	if (geteuid() == 0)
+		return 0;
+	tap_skip(n, why);
+	return 1;
 }
 
 static inline void
@@ -120,35 +148,11 @@ tap_close_all(int *fds, int n)
 		}
 }
 
-/*
- * Send len bytes and n fds in one sendmsg(), written by hand so tests do
- * not depend on the code under test.  Returns sendmsg()'s result.
- */
+/* Send len bytes and n fds in one sendmsg() (testlib's send_fds()). */
 static inline ssize_t
 tap_send_fds(int sock, const void *buf, size_t len, const int *fds, int n)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(256 * sizeof(int))];
-	} ctl;
-	struct iovec	 iov = { (void *)buf, len };
-	struct msghdr	 msg;
-	struct cmsghdr	*c;
-
-	memset(&msg, 0, sizeof(msg));
-	memset(&ctl, 0, sizeof(ctl));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (n > 0) {
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, (size_t)n * sizeof(int));
-	}
-	return sendmsg(sock, &msg, MSG_NOSIGNAL);
+	return send_fds(sock, buf, len, fds, n, MSG_NOSIGNAL);
 }
 
 /* Make a fresh private test directory; returns a malloc'd path. */
@@ -164,17 +168,37 @@ tap_tmpdir(void)
 	return p;
 }
 
-/* rm -r of a test directory (only what tests put there). */
+/* rm -r of a test directory (only what tests put there), in C. */
 static inline void
 tap_rmtree(const char *path)
 {
-	char	cmd[512];
-
 	if (path == NULL || strncmp(path, "/tmp/ph-test-", 13) != 0)
 		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-	if (system(cmd) != 0)
-		tap_diag("rm -rf failed");
+	if (rmtree_at(AT_FDCWD, path) == -1)
+		tap_diag("cannot remove the test directory");
+}
+
+/*
+ * Start a program that works in its own directory: $T, made by
+ * tap_tmpdir() and chmod'ed to mode (0: left at 0700); the whole program
+ * is skipped when that fails.  tap_done() removes it and ends the plan.
+ */
+static inline void
+tap_start_dir(mode_t mode)
+{
+	if ((T = tap_tmpdir()) == NULL)
+		tap_skip_all("cannot make a temporary directory");
+	if (mode != 0 && chmod(T, mode) == -1)
+		tap_skip_all("cannot chmod the temporary directory");
+}
+
+static inline int
+tap_done(void)
+{
+	tap_rmtree(T);
+	free(T);
+	T = NULL;
+	return tap_end();
 }
 
 #endif /* PH_TAP_H */

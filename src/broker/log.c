@@ -244,11 +244,11 @@ ph_log_audit(const struct ph_audit *a, const struct ph_requester *who,
 {
 	if (a->granted)
 		ph_log(LOG_NOTICE, "granted uid=%u gid=%u pid=%ld %s by %s",
-		    (unsigned)who->uid, (unsigned)who->gid, (long)pid,
+		    (unsigned)who->peer.uid, (unsigned)who->peer.gid, (long)pid,
 		    a->request, a->rule);
-	else if (ph_log_refusal_ok(who->uid))
+	else if (ph_log_refusal_ok(who->peer.uid))
 		ph_log(LOG_WARNING, "refused uid=%u gid=%u pid=%ld %s: %s%s%s",
-		    (unsigned)who->uid, (unsigned)who->gid, (long)pid,
+		    (unsigned)who->peer.uid, (unsigned)who->peer.gid, (long)pid,
 		    a->request[0] ? a->request : "request",
 		    strerror(a->error), a->rule[0] ? "; " : "", a->rule);
 }

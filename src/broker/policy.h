@@ -12,54 +12,28 @@
  *
  * Runs as: reading the files, root (portholed before its drop,
  * porthole-helper setuid); parsing them, never root in those two (the
- * parser guard below, issue 9), but the caller's ids (porthole-helper)
+ * parser guard in names.h, issue 9), but the caller's ids (porthole-helper)
  * or the daemon's user (portholed at start and reloading on SIGHUP).
+ *
+ * The one header programs include for the policy: it includes names.h
+ * (names, the bytes of a file, the parser guard).  The code is split by
+ * concept: names.c (passwd and group), policy-parse.c (the grammar, S54),
+ * policy-read.c (the trusted-file walk, S53, and loading), policy-eval.c
+ * (the decisions, S19, S37, S50).
  */
 #ifndef PH_POLICY_H
 #define PH_POLICY_H
 
 #include <sys/types.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#include "grant.h"
+#include "porthole.h"
+
+#include "private.h"
+#include "names.h"		/* the guard, ph_text, ph_names */
 
 struct ph_policy;			/* opaque: a parsed, immutable policy */
-
-/*
- * The parser guard (issue 9; S12-S14: "no parser runs with euid 0").
- * ph_parser_guard_on(), called once by portholed and porthole-helper,
- * makes every parser here (ph_names_parse(), ph_policy_parse() and what
- * calls them) refuse with -EPERM while the real, effective or saved uid
- * is 0; they read as root, drop, then parse.  ph_parser_guard_check()
- * is that test, for other parsers (the request decoder): 0 or -EPERM.
- */
-void	ph_parser_guard_on(void);
-int	ph_parser_guard_check(void);
-
-/* Bytes read from a file, not parsed yet: free with ph_text_free(). */
-struct ph_text {
-	char	*buf;
-	size_t	 len;
-};
-void	ph_text_free(struct ph_text *t);
-
-/* Resolves user and group names while parsing (NULL: numbers only). */
-struct ph_names;
-/* Read /etc/passwd and /etc/group style files (paths given): read, parse. */
-int	ph_names_load(const char *passwd, const char *group,
-	    struct ph_names **ret);
-/* Read one such file's bytes, no symlink, no FIFO, <= 8 MiB (as root). */
-int	ph_names_read(const char *path, struct ph_text *ret);
-/* Parse passwd and group bytes (guarded: -EPERM as root). */
-int	ph_names_parse(const struct ph_text *passwd,
-	    const struct ph_text *group, struct ph_names **ret);
-void	ph_names_free(struct ph_names *n);
-/* 0 and the id, or -ENOENT. */
-int	ph_names_uid(const struct ph_names *n, const char *name, uid_t *ret);
-int	ph_names_gid(const struct ph_names *n, const char *name, gid_t *ret);
-/* 0 and the user's primary gid (passwd's 4th field), or -ENOENT. */
-int	ph_names_user_gid(const struct ph_names *n, const char *name,
-	    gid_t *ret);
 
 /*
  * Parse a policy from memory.  `fname` names it in errors.  On a syntax
@@ -90,18 +64,24 @@ int	ph_policy_load(const char *path, struct ph_policy **ret,
  */
 int	ph_policy_read(const char *path, struct ph_text *ret, char *err,
 	    size_t errlen);
+/* Before a drop: ph_policy_read() path, then ph_names_read() /etc/passwd
+ * and /etc/group; 0, or a negative errno (err filled, nothing kept). */
+int	ph_policy_read_names(const char *path, struct ph_text *pol,
+	    struct ph_text *pw, struct ph_text *gr, char *err, size_t errlen);
 int	ph_policy_parse_text(const char *path, const struct ph_text *policy,
 	    const struct ph_text *passwd, const struct ph_text *group,
 	    struct ph_policy **ret, char *err, size_t errlen);
 
 void	ph_policy_free(struct ph_policy *p);
 
-/* Who asks: the kernel's credentials of the requester (S31, S36). */
+/*
+ * Who asks: the peer as the library gives it (ph_peer_get(): the
+ * kernel's SO_PEERCRED and SO_PEERGROUPS, S31, S36), one type from the
+ * accept to the policy and the log (issue 10).  `peer` is borrowed
+ * here: its groups belong to whoever filled it.
+ */
 struct ph_requester {
-	uid_t		 uid;
-	gid_t		 gid;		/* primary */
-	const gid_t	*groups;	/* supplementary (SO_PEERGROUPS) */
-	size_t		 ngroups;
+	struct ph_peer	 peer;
 	/*
 	 * 1 when the requester is not in the broker's network namespace
 	 * (portholed: the caller's connecting socket was made in another
@@ -153,8 +133,7 @@ struct ph_policy_grant {
 int	ph_policy_grant_at(const struct ph_policy *p, size_t i,
 	    struct ph_policy_grant *ret);
 
-/* 1 if any rule grants raw or packet sockets (the daemon keeps
- * CAP_NET_RAW only then). */
+/* 1 if any rule grants raw or packet sockets. */
 int	ph_policy_needs_raw(const struct ph_policy *p);
 /* The file the policy was loaded from ("-" when parsed from memory). */
 const char *ph_policy_file(const struct ph_policy *p);
@@ -172,6 +151,16 @@ size_t	ph_policy_nrules(const struct ph_policy *p);
 #define PH_POLICY_FOR_HELPER	2
 int	ph_policy_stand_in(const char *path, int origin,
 	    struct ph_policy **ret);
+/*
+ * After a drop: ph_policy_parse_text() the bytes read before it (text
+ * NULL: reading failed), or, when that fails but for the parser guard,
+ * the stand-in.  0 (parsed), 1 (the stand-in; err says why), -EPERM (the
+ * guard: a uid is still 0), or a negative errno.
+ */
+int	ph_policy_parse_or_stand_in(const char *path, int origin,
+	    const struct ph_text *text, const struct ph_text *passwd,
+	    const struct ph_text *group, struct ph_policy **ret, char *err,
+	    size_t errlen);
 /* 0 for a policy that was loaded, else the stand-in's origin. */
 int	ph_policy_stand_in_for(const struct ph_policy *p);
 

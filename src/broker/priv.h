@@ -3,17 +3,19 @@
  * priv.h - the broker's one request handler, shared by portholed and
  * porthole-helper, and the privilege tools both use.
  *
- * Runs as: root, or the daemon's user with CAP_NET_BIND_SERVICE (and
- * CAP_NET_RAW when the policy grants raw or packet sockets).
+ * Runs as: root, or the daemon's user with CAP_NET_BIND_SERVICE,
+ * CAP_NET_RAW and CAP_NET_ADMIN.
  */
 #ifndef PH_PRIV_H
 #define PH_PRIV_H
 
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "policy.h"
-#include "proto.h"
+#include "private.h"
 
 /* What one request did, for the audit log (S58): plain ASCII. */
 struct ph_audit {
@@ -37,6 +39,29 @@ struct ph_audit {
 int	ph_broker_handle(const struct ph_policy *pol,
 	    const struct ph_requester *who, const void *buf, size_t n, int fd,
 	    struct ph_msg_reply *reply, int *ret_fd, struct ph_audit *audit);
+
+/*
+ * Ask the running kernel: does it refuse connect() on a former TCP
+ * listener?  If so, S49's cheap guard serves IPv4 and IPv6-wildcard TCP
+ * grants; if not, every TCP grant gets the locked filter (tcpguard.c).
+ * Needs no privilege; sets ph_broker_guard_ok (1 or 0).  Called by the
+ * first TCP bind when ph_broker_guard_ok is -1 (tests set it).
+ */
+void	ph_broker_probe(void);
+extern int ph_broker_guard_ok;
+/*
+ * bind() fd (the caller's, unbound, checked) to ss, and for a TCP grant
+ * listen() with `backlog`, so that the socket never completes an
+ * outgoing connection (S49: tcpguard.c).  1, or 0 with *err a positive
+ * errno and *why the reason.
+ */
+int	ph_bind_in_place(int fd, const struct ph_grant *g,
+	    const struct sockaddr_storage *ss, socklen_t sl, uint32_t backlog,
+	    int *err, const char **why);
+/* The capabilities (a mask of CAP_* bits) a request of this PH_MSG_*
+ * type may use: what porthole-helper raises for it (S14); 0 if none or
+ * unknown. */
+unsigned long long ph_broker_caps(uint16_t type);
 
 /* Start-up hygiene for privileged programs (S2-S10): see privdrop.c. */
 void	ph_priv_sanitize(int keep_fd);

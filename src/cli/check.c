@@ -302,42 +302,62 @@ die_policy(const char *path, const char *err)
 	die(1, 0, "policy %s: %s", path, err);
 }
 
+/*
+ * Who the question is for: `user` (root only), or NULL for ourselves,
+ * with the groups (at most MAX_GROUPS, into `groups`, which *ret_who
+ * then points to).  Unlike the broker, which takes the kernel's record
+ * of its peer, `porthole check` runs unprivileged and may use NSS for
+ * another user's groups, as id(1) does.  Dies on failure.
+ */
+static void
+requester_of(const char *user, gid_t *groups, struct ph_requester *ret_who)
+{
+	struct passwd	*pw;
+	int		 ng = MAX_GROUPS;
+
+	memset(ret_who, 0, sizeof(*ret_who));	/* foreign_netns 0: ours */
+	if (user != NULL) {
+		if (getuid() != 0)
+			die(1, 0, "only root may ask for another user");
+		pw = getpwnam(user);
+		if (pw == NULL)
+			die(1, 0, "no user '%s'", user);
+		else if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ng) < 0)
+			die(1, 0, "'%s' is in too many groups", user);
+		else {
+			ret_who->peer.uid = pw->pw_uid;
+			ret_who->peer.gid = pw->pw_gid;
+		}
+	} else {
+		if ((ng = getgroups(MAX_GROUPS, groups)) < 0)
+			die(1, errno, "getgroups");
+		ret_who->peer.uid = getuid();
+		ret_who->peer.gid = getgid();
+	}
+	ret_who->peer.groups = groups;
+	ret_who->peer.ngroups = (size_t)ng;
+}
+
 int
 cmd_check(int argc, char **argv)
 {
-	static const struct option	opts[] = {
+	static const struct cli_opts	opts = { "+:u:p:h", check_help, {
 		{ "user",	required_argument,	NULL, 'u' },
 		{ "policy",	required_argument,	NULL, 'p' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ NULL,		0,			NULL, 0 },
-	};
+	} };
 	struct ph_requester	 who;
 	struct ph_policy	*pol = NULL;
-	struct passwd		*pw;
 	struct spec		 sp;
 	const char		*user = NULL, *file = NULL, *why;
 	char			 err[512];
 	gid_t			 groups[MAX_GROUPS];
-	int			 c, i, ng = MAX_GROUPS, r, all = 1;
+	int			 c, i, r, all = 1;
 
-	memset(&who, 0, sizeof(who));	/* foreign_netns 0: our own netns */
-
-	opterr = 0;		/* bad_option() says it, in one line */
-	while ((c = getopt_long(argc, argv, "+:u:p:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'u':
+	while ((c = cli_getopt(argc, argv, &opts)) != -1)
+		if (c == 'u')
 			user = optarg;
-			break;
-		case 'p':
-			file = optarg;
-			break;
-		case 'h':
-			check_help();
-			return 0;
-		default:	/* '?' or ':' */
-			bad_option(c, argc, argv, opts);
-		}
-	}
+		else
+			file = optarg;	/* -p */
 	if (optind == argc && file == NULL)
 		usage_error("no SPEC given (or --policy FILE to validate a "
 		    "file)");
@@ -364,26 +384,7 @@ cmd_check(int argc, char **argv)
 		return 0;
 	}
 
-	if (user != NULL) {
-		if (getuid() != 0)
-			die(1, 0, "only root may ask for another user");
-		pw = getpwnam(user);
-		if (pw == NULL)
-			die(1, 0, "no user '%s'", user);
-		else if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ng) < 0)
-			die(1, 0, "'%s' is in too many groups", user);
-		else {
-			who.uid = pw->pw_uid;
-			who.gid = pw->pw_gid;
-		}
-	} else {
-		if ((ng = getgroups(MAX_GROUPS, groups)) < 0)
-			die(1, errno, "getgroups");
-		who.uid = getuid();
-		who.gid = getgid();
-	}
-	who.groups = groups;
-	who.ngroups = (size_t)ng;
+	requester_of(user, groups, &who);
 	for (i = optind; i < argc; i++) {
 		(void)spec_parse(argv[i], &sp, &why);
 		all &= ask(pol, &who, &sp);

@@ -6,9 +6,10 @@
 #ifndef PH_CLI_H
 #define PH_CLI_H
 
+#include <getopt.h>
 #include <stdnoreturn.h>
 
-#include "grant.h"
+#include "private.h"
 
 /* Exit statuses (house style, section 3). */
 #define EXIT_USAGE	2
@@ -28,12 +29,22 @@ void		warnx_(int err, const char *fmt, ...)
 /* Print "cli_name: msg; see 'cli_name --help'" (one line); exit 2. */
 noreturn void	usage_error(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
-/* getopt_long() returned c, '?' or ':': name the option; exit 2.  Every
- * subcommand sets opterr = 0 and starts its optstring with ':' (after
- * any '+'). */
-struct option;
-noreturn void	bad_option(int c, int argc, char **argv,
-		    const struct option *longopts);
+/*
+ * A subcommand's options: getopt_long()'s optstring, which starts with
+ * ':' (after any '+') and has 'h'; its help, printed by -h and --help;
+ * and its own long options, the rows not given being zero.  --help is
+ * not among them: cli_getopt() adds it, after them.
+ */
+#define CLI_LONGOPTS_MAX	4
+struct cli_opts {
+	const char	*optstring;
+	void		(*help)(void);
+	struct option	 longopts[CLI_LONGOPTS_MAX];
+};
+/* getopt_long() for a subcommand: -h/--help prints o->help() on stdout
+ * and exits 0; a refused option is named on stderr, exit 2.  Returns
+ * the next of the command's own options, or -1. */
+int		cli_getopt(int argc, char **argv, const struct cli_opts *o);
 /* Where execvp() would find `name`: 0 and the path in buf, or -errno
  * (-ENOENT, -EACCES, -ENAMETOOLONG).  A name with '/' is copied as is. */
 int		find_program(const char *name, char *buf, size_t len);

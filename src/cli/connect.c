@@ -240,6 +240,16 @@ struct half {
 	int	eof;		/* the source has ended */
 };
 
+/* The relay's state (relay()). */
+struct relay {
+	struct half	 in, out;	/* stdin->sock, sock->stdout */
+	int		 sock;		/* borrowed */
+	const char	*target;
+	size_t		 chunk_max;	/* per write to stdout */
+	int		 wr_shut, out_closed, peer_gone;
+	int		 got, sent, lost;
+};
+
 /*
  * Tell whoever reads our standard output that no more is coming, while
  * standard input is still relayed.  A socket is shut down for writing
@@ -288,6 +298,135 @@ die_hung_up(const char *target)
 	    name[0] ? " (" : "", name, name[0] ? ")" : "");
 }
 
+/* Half-close each direction whose source has ended; 1 when done. */
+static int
+relay_halfclose(struct relay *rl)
+{
+	if (rl->in.eof && rl->in.len == 0 && !rl->wr_shut && !rl->peer_gone) {
+		if (shutdown(rl->sock, SHUT_WR) == -1 && errno != ENOTCONN)
+			die(1, errno, "cannot half-close '%s'", rl->target);
+		rl->wr_shut = 1;
+	}
+	if (rl->out.eof && rl->out.len == 0 && !rl->out_closed) {
+		halfclose_stdout();
+		rl->out_closed = 1;
+	}
+	return rl->out_closed && (rl->wr_shut || rl->peer_gone);
+}
+
+/* What to wait for: stdin, the socket, stdout. */
+static void
+relay_events(const struct relay *rl, struct pollfd pfd[3])
+{
+	/* stdin: read only into an empty buffer (the bound). */
+	pfd[0].fd = (!rl->in.eof && rl->in.len == 0 && !rl->peer_gone) ?
+	    STDIN_FILENO : -1;
+	pfd[0].events = POLLIN;
+	/*
+	 * The socket: POLLIN while there is room, POLLOUT while there is
+	 * data for it.  With neither, it is still watched after its EOF, for
+	 * the POLLHUP that says the server has closed (then stdin need not
+	 * be waited for); before its EOF it is left out, since a POLLHUP we
+	 * cannot act on yet (stdout full) would make poll() spin.
+	 */
+	pfd[1].fd = rl->sock;
+	pfd[1].events = 0;
+	if (!rl->out.eof && rl->out.len == 0)
+		pfd[1].events |= POLLIN;
+	if (rl->in.len > 0 && !rl->peer_gone)
+		pfd[1].events |= POLLOUT;
+	if (pfd[1].events == 0 && !(rl->out.eof && !rl->peer_gone))
+		pfd[1].fd = -1;
+	pfd[2].fd = rl->out.len > 0 ? STDOUT_FILENO : -1;
+	pfd[2].events = POLLOUT;
+	pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
+}
+
+/* Standard input is readable (or at EOF): fill the empty buffer. */
+static void
+relay_read_stdin(struct relay *rl)
+{
+	ssize_t	r;
+
+	r = read(STDIN_FILENO, rl->in.buf, sizeof(rl->in.buf));
+	if (r > 0) {
+		rl->in.off = 0;
+		rl->in.len = (size_t)r;
+	} else if (r == 0)
+		rl->in.eof = 1;
+	else if (errno != EINTR && errno != EAGAIN)
+		die(1, errno, "cannot read standard input");
+}
+
+/* The socket said something (`revents`): read what it has for stdout. */
+static void
+relay_recv(struct relay *rl, short revents)
+{
+	ssize_t	r;
+
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) && !rl->out.eof &&
+	    rl->out.len == 0) {
+		r = recv(rl->sock, rl->out.buf, sizeof(rl->out.buf),
+		    MSG_DONTWAIT);
+		if (r > 0) {
+			rl->out.off = 0;
+			rl->out.len = (size_t)r;
+			rl->got = 1;
+		} else if (r == 0)
+			rl->out.eof = 1;
+		else if (errno == ECONNRESET) {
+			/* Closed with our data unread (unix(7)). */
+			rl->out.eof = 1;
+			rl->peer_gone = rl->lost = 1;
+		} else if (errno != EINTR && errno != EAGAIN)
+			die(1, errno, "cannot read from '%s'", rl->target);
+	} else if ((revents & (POLLHUP | POLLERR)) && rl->out.eof)
+		rl->peer_gone = 1;	/* the server closed both ways */
+}
+
+/* The socket said something (`revents`): send it what stdin gave. */
+static void
+relay_send(struct relay *rl, short revents)
+{
+	ssize_t	r;
+
+	if ((revents & (POLLOUT | POLLHUP | POLLERR)) && rl->in.len > 0 &&
+	    !rl->peer_gone) {
+		/* MSG_NOSIGNAL: a closed server is EPIPE, not death. */
+		r = send(rl->sock, rl->in.buf + rl->in.off, rl->in.len,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (r >= 0) {
+			rl->in.off += (size_t)r;
+			rl->in.len -= (size_t)r;
+			rl->sent |= r > 0;
+		} else if (errno == EPIPE || errno == ECONNRESET)
+			rl->peer_gone = 1;
+		else if (errno != EINTR && errno != EAGAIN)
+			die(1, errno, "cannot write to '%s'", rl->target);
+	}
+	if (rl->peer_gone && rl->in.len > 0) {
+		rl->in.len = 0;	/* no one will read it */
+		rl->lost = 1;
+	}
+}
+
+/* Standard output is writable: write at most chunk_max bytes. */
+static void
+relay_write_stdout(struct relay *rl)
+{
+	size_t	n;
+	ssize_t	r;
+
+	n = rl->out.len < rl->chunk_max ? rl->out.len : rl->chunk_max;
+	/* SIGPIPE keeps its inherited disposition, as cat. */
+	r = write(STDOUT_FILENO, rl->out.buf + rl->out.off, n);
+	if (r >= 0) {
+		rl->out.off += (size_t)r;
+		rl->out.len -= (size_t)r;
+	} else if (errno != EINTR && errno != EAGAIN)
+		die(1, errno, "cannot write standard output");
+}
+
 /*
  * Relay stdin -> sock and sock -> stdout with poll(), at most RELAY_BUF
  * bytes in flight each way.  The socket is used with MSG_DONTWAIT, so it
@@ -309,123 +448,33 @@ die_hung_up(const char *target)
 static int
 relay(int sock, const char *target)
 {
-	static struct half	in, out;	/* stdin->sock, sock->stdout */
+	static struct relay	rl;	/* 2 * RELAY_BUF: not on the stack */
 	struct pollfd		pfd[3];
 	struct stat		st;
-	size_t			chunk_max = RELAY_BUF, n;
-	ssize_t			r;
-	int			wr_shut = 0, out_closed = 0, peer_gone = 0;
-	int			got = 0, sent = 0, lost = 0;
 
+	rl.sock = sock;
+	rl.target = target;
+	rl.chunk_max = RELAY_BUF;
 	if (fstat(STDOUT_FILENO, &st) == 0 &&
 	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
-		chunk_max = PIPE_BUF;
+		rl.chunk_max = PIPE_BUF;
 
-	for (;;) {
-		/* Half-close each direction whose source has ended. */
-		if (in.eof && in.len == 0 && !wr_shut && !peer_gone) {
-			if (shutdown(sock, SHUT_WR) == -1 && errno != ENOTCONN)
-				die(1, errno, "cannot half-close '%s'", target);
-			wr_shut = 1;
-		}
-		if (out.eof && out.len == 0 && !out_closed) {
-			halfclose_stdout();
-			out_closed = 1;
-		}
-		if (out_closed && (wr_shut || peer_gone))
-			break;
-
-		/* stdin: read only into an empty buffer (the bound). */
-		pfd[0].fd = (!in.eof && in.len == 0 && !peer_gone) ?
-		    STDIN_FILENO : -1;
-		pfd[0].events = POLLIN;
-		/*
-		 * The socket: POLLIN while there is room, POLLOUT while there
-		 * is data for it.  With neither, it is still watched after
-		 * its EOF, for the POLLHUP that says the server has closed
-		 * (then stdin need not be waited for); before its EOF it is
-		 * left out, since a POLLHUP we cannot act on yet (stdout
-		 * full) would make poll() spin.
-		 */
-		pfd[1].fd = sock;
-		pfd[1].events = 0;
-		if (!out.eof && out.len == 0)
-			pfd[1].events |= POLLIN;
-		if (in.len > 0 && !peer_gone)
-			pfd[1].events |= POLLOUT;
-		if (pfd[1].events == 0 && !(out.eof && !peer_gone))
-			pfd[1].fd = -1;
-		pfd[2].fd = out.len > 0 ? STDOUT_FILENO : -1;
-		pfd[2].events = POLLOUT;
-		pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
-
+	while (!relay_halfclose(&rl)) {
+		relay_events(&rl, pfd);
 		if (poll(pfd, 3, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			die(1, errno, "poll");
 		}
-
-		if (pfd[0].revents != 0) {
-			r = read(STDIN_FILENO, in.buf, sizeof(in.buf));
-			if (r > 0) {
-				in.off = 0;
-				in.len = (size_t)r;
-			} else if (r == 0)
-				in.eof = 1;
-			else if (errno != EINTR && errno != EAGAIN)
-				die(1, errno, "cannot read standard input");
-		}
-
-		if ((pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    !out.eof && out.len == 0) {
-			r = recv(sock, out.buf, sizeof(out.buf), MSG_DONTWAIT);
-			if (r > 0) {
-				out.off = 0;
-				out.len = (size_t)r;
-				got = 1;
-			} else if (r == 0)
-				out.eof = 1;
-			else if (errno == ECONNRESET) {
-				/* Closed with our data unread (unix(7)). */
-				out.eof = 1;
-				peer_gone = lost = 1;
-			} else if (errno != EINTR && errno != EAGAIN)
-				die(1, errno, "cannot read from '%s'", target);
-		} else if ((pfd[1].revents & (POLLHUP | POLLERR)) && out.eof)
-			peer_gone = 1;	/* the server closed both ways */
-
-		if ((pfd[1].revents & (POLLOUT | POLLHUP | POLLERR)) &&
-		    in.len > 0 && !peer_gone) {
-			/* MSG_NOSIGNAL: a closed server is EPIPE, not death. */
-			r = send(sock, in.buf + in.off, in.len,
-			    MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (r >= 0) {
-				in.off += (size_t)r;
-				in.len -= (size_t)r;
-				sent |= r > 0;
-			} else if (errno == EPIPE || errno == ECONNRESET)
-				peer_gone = 1;
-			else if (errno != EINTR && errno != EAGAIN)
-				die(1, errno, "cannot write to '%s'", target);
-		}
-		if (peer_gone && in.len > 0) {
-			in.len = 0;	/* no one will read it */
-			lost = 1;
-		}
-
-		if (pfd[2].revents != 0 && out.len > 0) {
-			n = out.len < chunk_max ? out.len : chunk_max;
-			/* SIGPIPE keeps its inherited disposition, as cat. */
-			r = write(STDOUT_FILENO, out.buf + out.off, n);
-			if (r >= 0) {
-				out.off += (size_t)r;
-				out.len -= (size_t)r;
-			} else if (errno != EINTR && errno != EAGAIN)
-				die(1, errno, "cannot write standard output");
-		}
+		if (pfd[0].revents != 0)
+			relay_read_stdin(&rl);
+		relay_recv(&rl, pfd[1].revents);
+		relay_send(&rl, pfd[1].revents);
+		if (pfd[2].revents != 0 && rl.out.len > 0)
+			relay_write_stdout(&rl);
 	}
 	/* No reply, and the server did not take what we had for it. */
-	if (!got && peer_gone && (lost || (!sent && !in.eof)))
+	if (!rl.got && rl.peer_gone && (rl.lost || (!rl.sent && !rl.in.eof)))
 		die_hung_up(target);
 	return 0;
 }
@@ -433,11 +482,9 @@ relay(int sock, const char *target)
 int
 cmd_connect(int argc, char **argv)
 {
-	static const struct option	opts[] = {
+	static const struct cli_opts	opts = { ":U:h", connect_help, {
 		{ "server-user", required_argument,	NULL, 'U' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ NULL,		0,			NULL, 0 },
-	};
+	} };
 	struct ph_allow	 *servers = NULL;
 	struct ph_peer	  peer;
 	const char	 *target;
@@ -459,21 +506,11 @@ cmd_connect(int argc, char **argv)
 	}
 	nargs = i;
 
-	opterr = 0;		/* bad_option() says it, in one line */
-	while ((c = getopt_long(nargs, argv, ":U:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'U':
-			if (servers == NULL && (r = ph_allow_new(&servers)) < 0)
-				die(1, r, "allow-list");
-			allow_users(servers, optarg);
-			break;
-		case 'h':
-			ph_allow_free(servers);
-			connect_help();
-			return 0;
-		default:	/* '?' or ':' */
-			bad_option(c, nargs, argv, opts);
-		}
+	while ((c = cli_getopt(nargs, argv, &opts)) != -1) {
+		/* -U, the only other option */
+		if (servers == NULL && (r = ph_allow_new(&servers)) < 0)
+			die(1, r, "allow-list");
+		allow_users(servers, optarg);
 	}
 	if (nargs - optind < 1)
 		usage_error("missing PATH or @NAME");

@@ -259,29 +259,16 @@ preload_path(struct elfid *id)
 int
 cmd_exec(int argc, char **argv)
 {
-	static const struct option	opts[] = {
+	static const struct cli_opts	opts = { "+:h", exec_help, {
 		{ "no-inherit",	no_argument,	NULL, 'n' },
-		{ "help",	no_argument,	NULL, 'h' },
-		{ NULL,		0,		NULL, 0 },
-	};
+	} };
 	struct elfid	 want;
 	const char	*pre, *old;
 	char		 path[PATH_MAX], *val = NULL;
 	int		 c, noinherit = 0, viaenv, r;
 
-	opterr = 0;		/* bad_option() says it, in one line */
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			noinherit = 1;
-			break;
-		case 'h':
-			exec_help();
-			return 0;
-		default:	/* '?' or ':' */
-			bad_option(c, argc, argv, opts);
-		}
-	}
+	while ((c = cli_getopt(argc, argv, &opts)) != -1)
+		noinherit = 1;		/* --no-inherit, the only other one */
 	if (optind >= argc)
 		usage_error("missing PROGRAM");
 	pre = preload_path(&want);

@@ -41,14 +41,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "grant.h"
-#include "proto.h"
+#include "private.h"
 
 #define HINT_PASSWD	"/etc/passwd"	/* what the policy reads (S55) */
-#define HINT_NAME_MAX	32		/* policy.c's NAME_MAXLEN */
+#define HINT_NAME_MAX	32		/* PH_NAME_MAXLEN, src/broker/names.h */
 #define HINT_ID_MAX	4294967294UL	/* (uid_t)-1 is never a user (S37) */
 
-/* A user name the policy accepts (policy.c name_ok()). */
+/* A user name the policy accepts (src/broker/names.c). */
 static inline int
 hint_name_ok(const char *s, size_t len)
 {
@@ -65,7 +64,7 @@ hint_name_ok(const char *s, size_t len)
 	return 1;
 }
 
-/* One passwd line, as the policy parser keeps it (policy.c tab_parse()). */
+/* One passwd line, as the policy parser keeps it (src/broker/names.c). */
 struct hint_pwline {
 	char	f[3][HINT_NAME_MAX + 1];	/* name, uid, gid */
 	size_t	len[3];

@@ -8,16 +8,17 @@
  * Who may connect is decided from the kernel's credentials of the peer
  * (SO_PEERCRED, SO_PEERGROUPS), right after accept() and before a byte is
  * read (S31, S36); a refused peer costs one accept, one getsockopt (two
- * with -G) and one close.  One process, one poll() loop: signals arrive through a signalfd
- * (no work in handlers), children are reaped there, and their lifetimes
- * are kept on CLOCK_MONOTONIC.  Nothing a child does can block the
+ * with -G) and one close.  One process, one poll() loop, the library's
+ * (server.h): signals arrive through a signalfd (no work in handlers),
+ * children are reaped there, and their lifetimes are kept on
+ * CLOCK_MONOTONIC (listen-kids.c).  Nothing a child does can block the
  * listener: the server never reads from or writes to a connection.
+ * PROGRAM's environment and the child's side of a spawn: listen-env.c.
  *
  * Exit: 0 after SIGTERM, SIGINT or SIGHUP (socket, lock and private
  * directory removed), 1 on failure, 2 on a usage error, and at start 126
  * or 127 when PROGRAM cannot be run or is not found (as env(1)).
  */
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -41,6 +42,7 @@
 
 #include "porthole.h"
 #include "cli.h"
+#include "listen.h"
 
 /*
  * Defaults (documented in --help).  40 connections in all and 8 per uid,
@@ -54,38 +56,7 @@
 #define DEF_LIFETIME	3600		/* seconds; 0: unlimited */
 #define MAXCONN_LIMIT	65535
 #define LIFETIME_LIMIT	999999999UL	/* about 31 years */
-#define KILL_GRACE_MS	2000		/* SIGTERM, then SIGKILL this late */
 #define BACKLOG		128		/* modest (S80); we drain it fast */
-#define ACCEPT_BATCH	64		/* accepts per wakeup, then signals */
-#define PAUSE_MS	100		/* accept errors: back off (S79) */
-#define LOG_PER_SEC	20		/* log lines a second at most (S79) */
-#define NEVER		INT64_MAX
-
-/* One running PROGRAM: its pid is also its process group. */
-struct child {
-	pid_t	pid;
-	uid_t	uid;		/* the peer's, for the per-uid limit */
-	int64_t	deadline;	/* ms, CLOCK_MONOTONIC; NEVER: none */
-	int	stage;		/* 0 running, 1 SIGTERM sent, 2 SIGKILL sent */
-};
-
-struct server {
-	struct ph_listener	*l;		/* -p and -a; else NULL */
-	struct ph_sockdir	*sd;		/* the private dir we made */
-	struct ph_allow		*allow;
-	int			 actfd;		/* LISTEN_FDS: fd 3; else -1 */
-	int			 lfd;		/* what we poll (borrowed) */
-	int			 sfd;		/* signalfd */
-	int			 reserve;	/* spare fd for EMFILE (S79) */
-	char			 localpath[PH_SOCKPATH_MAX + 2];
-	char			**argv;		/* PROGRAM [ARG...] */
-	struct child		*kids;
-	size_t			 nkids, maxconn, maxperuid;
-	unsigned long		 lifetime;	/* seconds; 0: unlimited */
-	int64_t			 pause_until;
-	int64_t			 log_sec;
-	unsigned		 log_n, log_dropped;
-};
 
 static void
 listen_help(void)
@@ -145,55 +116,6 @@ listen_help(void)
 	    "start, 126 if PROGRAM cannot be run, 127 if it is not found.\n",
 	    DEF_MAXCONN, DEF_MAXPERUID, DEF_LIFETIME, KILL_GRACE_MS / 1000,
 	    LOG_PER_SEC);
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	/* CLOCK_MONOTONIC: lifetimes must not move with the wall clock. */
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * One log line, at most LOG_PER_SEC a second: a flood of refused peers
- * must not fill a disk or, when stderr is a pipe nobody drains, block the
- * server in write(2) (S79).  What is dropped is counted and said later.
- */
-static void
-logx(struct server *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-log_flush(struct server *s, int64_t sec)
-{
-	if (sec == s->log_sec)
-		return;
-	if (s->log_dropped > 0)
-		warnx_(0, "%u more log lines dropped (at most %d a second)",
-		    s->log_dropped, LOG_PER_SEC);
-	s->log_sec = sec;
-	s->log_n = s->log_dropped = 0;
-}
-
-static void
-logx(struct server *s, const char *fmt, ...)
-{
-	char	buf[512];
-	va_list	ap;
-
-	log_flush(s, now_ms() / 1000);
-	if (s->log_n >= LOG_PER_SEC) {
-		s->log_dropped++;
-		return;
-	}
-	s->log_n++;
-	va_start(ap, fmt);
-	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	warnx_(0, "%s", buf);
 }
 
 /*
@@ -334,32 +256,6 @@ explain_dir(const char *path)
 	return 1;
 }
 
-/*
- * PROGRAM runs for each connection, long after start: one that cannot
- * run would show only as connections closed at once.  Look for it now
- * as execvpe() will (with the same PATH: ours does not change), and end
- * as run and exec do: 127 not found, 126 cannot be run.  A check of the
- * moment, by path: at each connection the exec decides (child_exec()).
- */
-static void
-check_program(const char *name)
-{
-	char		path[PATH_MAX];
-	struct stat	st;
-	int		r;
-
-	r = find_program(name, path, sizeof(path));
-	if (r == 0 && stat(path, &st) == -1)
-		r = -errno;
-	else if (r == 0 && !S_ISREG(st.st_mode))
-		r = -EACCES;		/* what execve(2) says of a directory */
-	else if (r == 0 && access(path, X_OK) == -1)
-		r = -errno;
-	if (r < 0)
-		die(r == -ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC, r,
-		    "cannot run '%s'", name);
-}
-
 /* Free everything; remove what we made on disk.  Returns 0 or -errno. */
 static int
 server_close(struct server *s)
@@ -374,8 +270,7 @@ server_close(struct server *s)
 		r = r2;
 	s->sd = NULL;
 	ph_fd_close(&s->actfd);
-	ph_fd_close(&s->sfd);
-	ph_fd_close(&s->reserve);
+	ph_srv_fini(&s->srv);		/* the signalfd, the reserve */
 	ph_allow_free(s->allow);
 	s->allow = NULL;
 	free(s->kids);
@@ -408,505 +303,35 @@ die_listen(struct server *s, const char *where, int r)
 }
 
 /*
- * Socket activation (sd_listen_fds(3)): the variables are ours only when
- * LISTEN_PID is our pid; else they were meant for an ancestor and are
- * ignored.  Either way they are removed, so no PROGRAM sees them.
- * Returns 1 if fd 3 is to be served (only when `wanted`: no -p, no -a),
- * else 0.  S30: an unprivileged server may be handed any socket by
- * whoever starts it (its own user), so what take_fd3() checks is that
- * fd 3 is something we can serve: a listening AF_UNIX stream socket.
+ * Socket activation (sd_listen_fds(3), the library's ph_srv_activation()):
+ * the variables are ours only when LISTEN_PID is our pid; else they were
+ * meant for an ancestor and are ignored.  Either way they are removed, so
+ * no PROGRAM sees them.  Returns 1 if fd 3 is to be served (only when
+ * `wanted`: no -p, no -a), else 0.  S30: an unprivileged server may be
+ * handed any socket by whoever starts it (its own user), so what is
+ * checked is that fd 3 is something we can serve: a listening AF_UNIX
+ * stream socket.
  */
 static int
-activation(int wanted)
+activation(struct server *s, int wanted)
 {
-	const char	*fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
-	unsigned long	 n, p;
-	int		 ours;
+	const char	*env = getenv("LISTEN_FDS");
+	char		 fds[32];
+	int		 r;
 
-	ours = wanted && fds != NULL && pid != NULL &&
-	    ph__parse_uint(pid, strlen(pid), 1, INT_MAX, &p) == 0 &&
-	    (pid_t)p == getpid();
-	if (ours && (ph__parse_uint(fds, strlen(fds), 0, INT_MAX, &n) < 0 ||
-	    n != 1))
+	(void)snprintf(fds, sizeof(fds), "%s", env != NULL ? env : "");
+	r = ph_srv_activation(SOCK_STREAM, wanted);
+	if (r == -E2BIG)
 		die(1, 0, "LISTEN_FDS=%s: exactly one socket (fd 3) can be "
 		    "served", fds);
-	(void)unsetenv("LISTEN_FDS");
-	(void)unsetenv("LISTEN_PID");
-	(void)unsetenv("LISTEN_FDNAMES");
-	return ours;
-}
-
-/* Take fd 3 from the service manager; fill s->localpath from it. */
-static void
-take_fd3(struct server *s)
-{
-	struct ph_fdinfo	fi;
-	struct sockaddr_un	sun;
-	socklen_t		sl = sizeof(sun);
-	size_t			off = offsetof(struct sockaddr_un, sun_path), n;
-	int			fl;
-
-	if (ph_fd_info(3, &fi) < 0 || fi.kind != PH_FD_SOCKET ||
-	    fi.family != AF_UNIX || fi.type != SOCK_STREAM || !fi.listening)
+	if (r == -ENOTSOCK)
 		die(1, 0, "LISTEN_FDS: fd 3 is not a listening Unix stream "
 		    "socket");
-	/* Ours now: no PROGRAM inherits it, and accept never blocks. */
-	if ((fl = fcntl(3, F_GETFL)) == -1 ||
-	    fcntl(3, F_SETFL, fl | O_NONBLOCK) == -1 ||
-	    fcntl(3, F_SETFD, FD_CLOEXEC) == -1)
-		die(1, errno, "LISTEN_FDS: fd 3");
-	s->actfd = s->lfd = 3;
-	/* S26: the returned name is used by its length, never by a NUL. */
-	memset(&sun, 0, sizeof(sun));
-	if (getsockname(3, (struct sockaddr *)&sun, &sl) == -1 || sl <= off ||
-	    sl > sizeof(sun))
-		return;				/* unnamed: "" */
-	n = sl - off;
-	if (sun.sun_path[0] == '\0') {		/* abstract: "@name" */
-		s->localpath[0] = '@';
-		memcpy(s->localpath + 1, sun.sun_path + 1, n - 1);
-		s->localpath[n] = '\0';
-	} else {
-		memcpy(s->localpath, sun.sun_path, n);
-		s->localpath[n] = '\0';		/* n <= 108 < size */
-	}
-}
-
-/*
- * Accept on an inherited socket: no ph_listener there, so the same
- * check by hand: kernel credentials, then the allow-list.  Returns the
- * new O_CLOEXEC fd, -EPERM (then *ret_peer names the refused peer), or
- * a negative errno.  *ret_peer is to be released with ph_peer_clear().
- */
-static int
-accept_inherited(struct server *s, struct ph_peer *ret_peer)
-{
-	struct ph_peer	peer;
-	int		fd = -1, r;
-
-	if ((fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC)) == -1)
-		return errno == EPERM ? -EACCES : -errno;
-	if ((r = ph_peer_get(fd, 0, &peer)) < 0)
-		goto out;
-	r = ph_allow_check(s->allow, fd, &peer);
-	*ret_peer = peer;
 	if (r < 0)
-		goto out;
-	r = fd;
-	fd = -1;
- out:
-	ph_fd_close(&fd);
-	return r;
-}
-
-/*
- * PROGRAM's environment, built in the server before each spawn, so the
- * child has nothing to allocate: ours, without any UCSPI or LISTEN_*
- * variable, then the eight UCSPI ones.  UNIXLOCALPID is PROGRAM's own
- * pid (as unixserver sets it), so only the child can write it: it gets
- * the last slot, pointing into the child's stack.
- */
-#define UCSPI_VARS	8
-#define ENV_MAX		1024		/* of ours kept; more are dropped */
-
-static char	*env[ENV_MAX + UCSPI_VARS + 1];
-static size_t	 env_ours = (size_t)-1;
-static char	 ucspi[UCSPI_VARS - 1][PH_SOCKPATH_MAX + 32];
-static sigset_t	 ignored;		/* SIG_IGN here, SIG_DFL for PROGRAM */
-
-/* Set sig's disposition with sigaction() (house style), flags empty. */
-static void
-disposition(int sig, void (*h)(int))
-{
-	struct sigaction	sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = h;
-	(void)sigemptyset(&sa.sa_mask);
-	(void)sigaction(sig, &sa, NULL);
-}
-
-static int
-ucspi_name(const char *e)
-{
-	return strncmp(e, "PROTO=", 6) == 0 || strncmp(e, "UNIXLOCAL", 9) == 0
-	    || strncmp(e, "UNIXREMOTE", 10) == 0 ||
-	    strncmp(e, "LISTEN_", 7) == 0;
-}
-
-static void
-env_prepare(const struct server *s, const struct ph_peer *peer)
-{
-	extern char	**environ;
-	size_t		  i, n = 0;
-
-	if (env_ours == (size_t)-1) {
-		for (i = 0; environ[i] != NULL && n < ENV_MAX; i++)
-			if (!ucspi_name(environ[i]))
-				env[n++] = environ[i];
-		env_ours = n;
-		(void)snprintf(ucspi[0], sizeof(ucspi[0]), "PROTO=UNIX");
-		(void)snprintf(ucspi[1], sizeof(ucspi[1]), "UNIXLOCALPATH=%s",
-		    s->localpath);
-		(void)snprintf(ucspi[2], sizeof(ucspi[2]), "UNIXLOCALUID=%u",
-		    (unsigned)geteuid());
-		(void)snprintf(ucspi[3], sizeof(ucspi[3]), "UNIXLOCALGID=%u",
-		    (unsigned)getegid());
-	}
-	/* Ids go through unsigned types, never int (S37). */
-	(void)snprintf(ucspi[4], sizeof(ucspi[4]), "UNIXREMOTEEUID=%u",
-	    (unsigned)peer->uid);
-	(void)snprintf(ucspi[5], sizeof(ucspi[5]), "UNIXREMOTEEGID=%u",
-	    (unsigned)peer->gid);
-	(void)snprintf(ucspi[6], sizeof(ucspi[6]), "UNIXREMOTEPID=%lu",
-	    (unsigned long)peer->pid);			/* >= 0 */
-	for (i = 0; i < UCSPI_VARS - 1; i++)
-		env[env_ours + i] = ucspi[i];
-	env[env_ours + UCSPI_VARS - 1] = NULL;	/* the child's slot */
-	env[env_ours + UCSPI_VARS] = NULL;
-}
-
-/* Decimal of v into buf (which must hold 21 bytes), async-signal-safe. */
-static char *
-ulong_text(char *end, unsigned long v)
-{
-	*--end = '\0';
-	do
-		*--end = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	return end;
-}
-
-/*
- * In the vfork()ed child, between vfork() and exec: it shares our memory
- * until then, so only async-signal-safe calls, nothing allocated, no
- * return.  PROGRAM gets the connection as fds 0 and 1, its own process
- * group and signal state, and the UCSPI variables.
- */
-static noreturn void
-child_exec(struct server *s, int conn)
-{
-	static const char	 pfx[] = "UNIXLOCALPID=";
-	char			 pidv[sizeof(pfx) + 21], num[21], *d;
-	const char		*msg;
-	sigset_t		 empty;
-	int			 sig, e;
-
-	/* Its own process group, so a lifetime's end reaches what it
-	 * started, and ^C at a terminal reaches only the server. */
-	(void)setpgid(0, 0);
-	/* Dispositions first, then the mask.  exec resets caught signals;
-	 * ignored ones (SIGPIPE here, S82, and any we inherited) it keeps,
-	 * and they are not PROGRAM's business. */
-	for (sig = 1; sig < NSIG; sig++)
-		if (sigismember(&ignored, sig) == 1)
-			disposition(sig, SIG_DFL);
-	(void)sigemptyset(&empty);
-	(void)sigprocmask(SIG_SETMASK, &empty, NULL);
-	/* conn >= 3 (stdio is always open), and O_CLOEXEC: gone at exec. */
-	if (dup2(conn, 0) == -1 || dup2(conn, 1) == -1)
-		_exit(EXIT_CANNOT);
-	memcpy(pidv, pfx, sizeof(pfx) - 1);
-	d = ulong_text(num + sizeof(num), (unsigned long)getpid());
-	memcpy(pidv + sizeof(pfx) - 1, d, strlen(d) + 1);
-	env[env_ours + UCSPI_VARS - 1] = pidv;
-	execvpe(s->argv[0], s->argv, env);
-	e = errno;
-	/* strerror() of the C locale (never set otherwise) is a constant
-	 * string: no allocation here. */
-	msg = strerror(e);
-	(void)!write(STDERR_FILENO, cli_name, strlen(cli_name));
-	(void)!write(STDERR_FILENO, ": cannot run '", 14);
-	(void)!write(STDERR_FILENO, s->argv[0], strlen(s->argv[0]));
-	(void)!write(STDERR_FILENO, "': ", 3);
-	(void)!write(STDERR_FILENO, msg, strlen(msg));
-	(void)!write(STDERR_FILENO, "\n", 1);
-	_exit(e == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
-}
-
-/*
- * Serve `conn` (borrowed; the caller closes our copy) in a new child.
- * vfork(): no copy of our pages for a process that execs at once; with
- * fork() the copies (and glibc's multi-threaded fork path, since
- * ph_listen() once ran a thread) made us 10% slower than s6-ipcserver
- * (docs/PERFORMANCE.md).  We are suspended until the exec.
- */
-static void
-spawn(struct server *s, int conn, const struct ph_peer *peer)
-{
-	struct child	*k;
-	pid_t		 pid;
-
-	env_prepare(s, peer);
-	if ((pid = vfork()) == -1) {
-		logx(s, "cannot fork for uid=%u: %s; connection closed",
-		    (unsigned)peer->uid, strerror(errno));
-		s->pause_until = now_ms() + PAUSE_MS;
-		return;
-	}
-	if (pid == 0)
-		child_exec(s, conn);
-	/* Both sides set the group, so it exists before we may kill it. */
-	(void)setpgid(pid, pid);
-	k = &s->kids[s->nkids++];
-	k->pid = pid;
-	k->uid = peer->uid;
-	k->deadline = s->lifetime ? now_ms() + (int64_t)s->lifetime * 1000 :
-	    NEVER;
-	k->stage = 0;
-}
-
-/* Signal a child's process group, or the child if it has none (yet). */
-static void
-signal_child(const struct child *k, int sig)
-{
-	if (kill(-k->pid, sig) == -1)
-		(void)kill(k->pid, sig);
-}
-
-/* Reap every child that has exited; free their slots.  No zombies. */
-static void
-reap(struct server *s)
-{
-	size_t	i;
-	pid_t	pid;
-	int	status;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (i = 0; i < s->nkids; i++)
-			if (s->kids[i].pid == pid)
-				break;
-		if (i < s->nkids)
-			s->kids[i] = s->kids[--s->nkids];
-	}
-}
-
-/* Lifetimes over: SIGTERM, then SIGKILL after KILL_GRACE_MS. */
-static void
-expire(struct server *s, int64_t now)
-{
-	struct child	*k;
-	size_t		 i;
-
-	for (i = 0; i < s->nkids; i++) {
-		k = &s->kids[i];
-		if (k->deadline > now)
-			continue;
-		if (k->stage == 0) {
-			logx(s, "pid %ld (uid=%u) reached its lifetime of "
-			    "%lu s: SIGTERM", (long)k->pid, (unsigned)k->uid,
-			    s->lifetime);
-			signal_child(k, SIGTERM);
-			k->stage = 1;
-			k->deadline = now + KILL_GRACE_MS;
-		} else {
-			signal_child(k, SIGKILL);
-			k->stage = 2;
-			k->deadline = NEVER;
-		}
-	}
-}
-
-/* Milliseconds until the next timer, or -1 for none. */
-static int
-next_timeout(const struct server *s, int64_t now)
-{
-	int64_t	t = NEVER;
-	size_t	i;
-
-	for (i = 0; i < s->nkids; i++)
-		if (s->kids[i].deadline < t)
-			t = s->kids[i].deadline;
-	if (s->pause_until > now && s->pause_until < t)
-		t = s->pause_until;
-	if (s->log_dropped > 0 && (s->log_sec + 1) * 1000 < t)
-		t = (s->log_sec + 1) * 1000;
-	if (t == NEVER)
-		return -1;
-	if (t <= now)
-		return 0;
-	return t - now > INT_MAX ? INT_MAX : (int)(t - now);
-}
-
-/*
- * EMFILE/ENFILE: the pending connection stays in the backlog and poll()
- * would wake us for ever (S79).  Free the reserve fd, take the
- * connection and close it unserved, take the reserve back.  Linux
- * allocates the fd before it looks at the queue, so accept() says EMFILE
- * with an empty backlog too: returns 1 if a connection was closed, 0 if
- * none was pending (stop accepting for now).
- */
-static int
-drain_one(struct server *s, int err)
-{
-	int	fd, took;
-
-	ph_fd_close(&s->reserve);
-	fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
-	took = fd >= 0 || errno == ECONNABORTED;
-	ph_fd_close(&fd);
-	s->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (s->reserve == -1)
-		s->pause_until = now_ms() + PAUSE_MS;
-	if (took)
-		logx(s, "out of file descriptors (%s): a connection was "
-		    "closed unserved", strerror(-err));
-	return took;
-}
-
-/* How many connections this uid has now. */
-static size_t
-count_uid(const struct server *s, uid_t uid)
-{
-	size_t	i, n = 0;
-
-	for (i = 0; i < s->nkids; i++)
-		if (s->kids[i].uid == uid)
-			n++;
-	return n;
-}
-
-/*
- * Accept what is pending, up to ACCEPT_BATCH, then go back to poll() so
- * that signals and reaping are never starved by a flood.  A refused
- * peer is closed by the library before anything is read (S31); a peer
- * over a limit is closed at once (S80): either way the client sees EOF.
- */
-static void
-accept_some(struct server *s)
-{
-	struct ph_peer	peer;
-	int		fd, i;
-
-	for (i = 0; i < ACCEPT_BATCH; i++) {
-		if (s->l != NULL)
-			fd = ph_listener_accept(s->l, 0, &peer);
-		else
-			fd = accept_inherited(s, &peer);
-		if (fd == -EAGAIN || fd == -EWOULDBLOCK)
-			return;
-		if (fd == -EPERM) {
-			logx(s, "refused uid=%u gid=%u pid=%ld",
-			    (unsigned)peer.uid, (unsigned)peer.gid,
-			    (long)peer.pid);
-			ph_peer_clear(&peer);
-			continue;
-		}
-		if (fd == -EMFILE || fd == -ENFILE) {
-			if (!drain_one(s, fd))
-				return;
-			continue;
-		}
-		if (fd == -ECONNABORTED || fd == -EINTR || fd == -ENOTCONN)
-			continue;	/* the peer left first */
-		if (fd < 0) {
-			logx(s, "accept: %s", strerror(-fd));
-			s->pause_until = now_ms() + PAUSE_MS;
-			return;
-		}
-		if (s->nkids >= s->maxconn)
-			logx(s, "busy: %zu connections (-c %zu); closed "
-			    "uid=%u pid=%ld", s->nkids, s->maxconn,
-			    (unsigned)peer.uid, (long)peer.pid);
-		else if (count_uid(s, peer.uid) >= s->maxperuid)
-			logx(s, "busy: uid=%u has %zu connections (-C %zu); "
-			    "closed pid=%ld", (unsigned)peer.uid,
-			    s->maxperuid, s->maxperuid, (long)peer.pid);
-		else
-			spawn(s, fd, &peer);
-		ph_fd_close(&fd);
-		ph_peer_clear(&peer);
-	}
-}
-
-/* Read the signalfd: 1 when asked to stop, else 0. */
-static int
-signals(struct server *s)
-{
-	struct signalfd_siginfo	si;
-	ssize_t			n;
-	int			stop = 0;
-
-	while ((n = read(s->sfd, &si, sizeof(si))) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGCHLD)
-			reap(s);
-		else
-			stop = 1;
-	}
-	/* SIGCHLD coalesces: reaping once more costs one waitpid(). */
-	reap(s);
-	return stop;
-}
-
-/* The loop: returns 0 after a stop signal, or a negative errno. */
-static int
-serve(struct server *s)
-{
-	struct pollfd	pfd[2];
-	int64_t		now;
-	int		n;
-
-	for (;;) {
-		now = now_ms();
-		log_flush(s, now / 1000);
-		pfd[0].fd = s->sfd;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = s->lfd;
-		pfd[1].events = now >= s->pause_until ? POLLIN : 0;
-		pfd[0].revents = pfd[1].revents = 0;
-		n = poll(pfd, 2, next_timeout(s, now));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -errno;
-		if ((pfd[0].revents & POLLIN) && signals(s))
-			return 0;
-		expire(s, now_ms());
-		if (pfd[1].revents & POLLNVAL)
-			return -EBADF;
-		if (pfd[1].events != 0 &&
-		    (pfd[1].revents & (POLLIN | POLLERR | POLLHUP)))
-			accept_some(s);
-	}
-}
-
-/*
- * Signals: SIGCHLD, SIGTERM, SIGINT and SIGHUP are blocked and read from
- * a signalfd, so no work happens in a handler.  An inherited SIG_IGN
- * (a background job of a non-interactive shell ignores SIGINT) would
- * discard them before the signalfd sees them, so they are set to
- * SIG_DFL, after blocking.  SIGPIPE is ignored (S82): a closed stderr or
- * stdout must give EPIPE, not kill the server.
- */
-static int
-signals_setup(void)
-{
-	static const int	sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
-	sigset_t		set;
-	size_t			i;
-	int			fd;
-
-	(void)sigemptyset(&set);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		(void)sigaddset(&set, sigs[i]);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
-		return -errno;
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		disposition(sigs[i], SIG_DFL);
-	disposition(SIGPIPE, SIG_IGN);
-	/* What is ignored now stays ignored across exec: remember it, so
-	 * PROGRAM's child side sets exactly these back to default. */
-	(void)sigemptyset(&ignored);
-	for (i = 1; i < (size_t)NSIG; i++) {
-		struct sigaction	old;
-
-		if (sigaction((int)i, NULL, &old) == 0 &&
-		    old.sa_handler == SIG_IGN)
-			(void)sigaddset(&ignored, (int)i);
-	}
-	if ((fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
-		return -errno;
-	return fd;
+		die(1, r, "LISTEN_FDS: fd 3");
+	if (r == 3)
+		s->actfd = s->srv.lfd = 3;
+	return r == 3;
 }
 
 /* A base other users can pass through: TMPDIR when safe and searchable
@@ -988,127 +413,147 @@ tell_path(const char *path)
 	return 0;
 }
 
-int
-cmd_listen(int argc, char **argv)
+
+/* What the options say, for start(). */
+struct opts {
+	const char	*path, *aname;
+	mode_t		 mode;
+	int		 mode_set, others, listed;
+};
+
+/* -U or -G: one more uid or gid allowed; into s and o.  Exits on failure. */
+static void
+allow_id(struct server *s, struct opts *o, int c, const char *arg)
 {
-	static const struct option	opts[] = {
-		{ "help",	no_argument,		NULL, 'h' },
-		{ NULL,		0,			NULL, 0 },
-	};
-	struct server	 s;
-	const char	*path = NULL, *aname = NULL;
-	mode_t		 mode = 0600;
-	int		 c, r, mode_set = 0, others = 0, listed = 0;
-	unsigned long	 id;
-	size_t		 i;
+	unsigned long	id = parse_id(c, arg);
+	int		r;
 
-	memset(&s, 0, sizeof(s));
-	s.actfd = s.lfd = s.sfd = s.reserve = -1;
-	s.maxconn = DEF_MAXCONN;
-	s.maxperuid = DEF_MAXPERUID;
-	s.lifetime = DEF_LIFETIME;
-	if ((r = ph_allow_new(&s.allow)) < 0)
-		die(1, r, "allow-list");
+	r = c == 'U' ? ph_allow_uid(s->allow, (uid_t)id) :
+	    ph_allow_gid(s->allow, (gid_t)id);
+	if (r < 0)
+		die(1, r, "-%c %s", c, arg);
+	/* A group counts as others; a uid when it is not ours. */
+	o->others |= c == 'G' || (uid_t)id != geteuid();
+	o->listed = 1;
+}
 
-	opterr = 0;		/* bad_option() says it, in one line */
-	while ((c = getopt_long(argc, argv, "+:p:a:m:U:G:c:C:t:h", opts,
-	    NULL)) != -1) {
+/* The options, into s and o; exits on a usage error and after --help. */
+static void
+parse_opts(struct server *s, struct opts *o, int argc, char **argv)
+{
+	/* Short options only, but for --help. */
+	static const struct cli_opts	opts = { "+:p:a:m:U:G:c:C:t:h",
+	    listen_help, { { NULL, 0, NULL, 0 } } };
+	int		c;
+
+	while ((c = cli_getopt(argc, argv, &opts)) != -1) {
 		switch (c) {
 		case 'p':
 			if (optarg[0] == '\0' || optarg[0] == '@')
 				usage_error("-p takes a file path; for an "
 				    "abstract name use -a");
-			path = optarg;
+			o->path = optarg;
 			break;
 		case 'a':
-			aname = optarg[0] == '@' ? optarg + 1 : optarg;
-			if (aname[0] == '\0')
+			o->aname = optarg[0] == '@' ? optarg + 1 : optarg;
+			if (o->aname[0] == '\0')
 				usage_error("-a needs a name");
 			break;
 		case 'm':
-			mode = parse_mode(optarg);
-			mode_set = 1;
+			o->mode = parse_mode(optarg);
+			o->mode_set = 1;
 			break;
 		case 'U':
-			id = parse_id(c, optarg);
-			if ((r = ph_allow_uid(s.allow, (uid_t)id)) < 0)
-				die(1, r, "-U %s", optarg);
-			others |= (uid_t)id != geteuid();
-			listed = 1;
-			break;
 		case 'G':
-			id = parse_id(c, optarg);
-			if ((r = ph_allow_gid(s.allow, (gid_t)id)) < 0)
-				die(1, r, "-G %s", optarg);
-			others = listed = 1;	/* a group means other users */
+			allow_id(s, o, c, optarg);
 			break;
 		case 'c':
-			s.maxconn = parse_count(c, optarg, 1, MAXCONN_LIMIT);
+			s->maxconn = parse_count(c, optarg, 1, MAXCONN_LIMIT);
 			break;
 		case 'C':
-			s.maxperuid = parse_count(c, optarg, 1, MAXCONN_LIMIT);
+			s->maxperuid = parse_count(c, optarg, 1, MAXCONN_LIMIT);
 			break;
 		case 't':
-			s.lifetime = parse_count(c, optarg, 0, LIFETIME_LIMIT);
+			s->lifetime = parse_count(c, optarg, 0, LIFETIME_LIMIT);
 			break;
-		case 'h':
-			listen_help();
-			ph_allow_free(s.allow);
-			return 0;
-		default:	/* '?' or ':' */
-			bad_option(c, argc, argv, opts);
 		}
 	}
+}
+
+/*
+ * Everything before the loop: the table, the signals, the socket (or
+ * fd 3), the path told.  Exits on failure, leaving nothing behind.
+ */
+static void
+start(struct server *s, const struct opts *o)
+{
+	int	r;
+
+	if ((r = listen_kids_init(s)) < 0)
+		die(1, r, r == -ENOMEM ? "connection table" : "/dev/null");
+	/* Block the signals before anything exists on disk, so a SIGTERM
+	 * during start-up still ends in cleanup. */
+	if ((s->srv.sfd = listen_signals_setup()) < 0)
+		die(1, s->srv.sfd, "signals");
+	if (activation(s, o->path == NULL && o->aname == NULL)) {
+		if (o->mode_set)
+			warnx_(0, "warning: -m ignored: the socket at fd 3 "
+			    "was made by whoever started us");
+		listen_name_fd3(s);
+	} else {
+		if (o->others && o->aname == NULL && (o->mode & 0022) == 0)
+			warnx_(0, "warning: -U/-G allow other users, but mode "
+			    "%04o lets only the socket's owner connect; add "
+			    "-m 0660 or -m 0666", (unsigned)o->mode);
+		open_socket(s, o->path, o->aname, o->mode, o->others);
+	}
+	if (s->l != NULL) {
+		s->srv.lfd = ph_listener_fd(s->l);
+		(void)snprintf(s->localpath, sizeof(s->localpath), "%s",
+		    ph_listener_path(s->l));
+	}
+	if (s->sd != NULL && (r = tell_path(s->localpath)) < 0) {
+		/* Nothing may remain when the path could not be told. */
+		(void)server_close(s);
+		die(1, r, "cannot write the path");
+	}
+}
+
+int
+cmd_listen(int argc, char **argv)
+{
+	struct server	 s;
+	struct opts	 o;
+	int		 r;
+
+	memset(&s, 0, sizeof(s));
+	memset(&o, 0, sizeof(o));
+	s.actfd = s.srv.lfd = s.srv.sfd = s.srv.reserve = -1;
+	s.maxconn = DEF_MAXCONN;
+	s.maxperuid = DEF_MAXPERUID;
+	s.lifetime = DEF_LIFETIME;
+	o.mode = 0600;
+	if ((r = ph_allow_new(&s.allow)) < 0)
+		die(1, r, "allow-list");
+	parse_opts(&s, &o, argc, argv);
 	if (optind >= argc)
 		usage_error("missing '-- PROGRAM'");
 	s.argv = argv + optind;
-	if (path != NULL && aname != NULL)
+	if (o.path != NULL && o.aname != NULL)
 		usage_error("-p and -a exclude each other");
-	if (aname != NULL && mode_set)
+	if (o.aname != NULL && o.mode_set)
 		usage_error("-m has no meaning with -a: an abstract socket has "
 		    "no file and no permissions");
 	/* Before anything exists on disk: nothing to clean up. */
-	check_program(s.argv[0]);
+	listen_check_program(s.argv[0]);
 	/* Default: our own uid only (ph_listen_abstract needs a list). */
-	if (!listed && (r = ph_allow_uid(s.allow, geteuid())) < 0)
+	if (!o.listed && (r = ph_allow_uid(s.allow, geteuid())) < 0)
 		die(1, r, "allow-list");
+	start(&s, &o);
 
-	/* Block the signals before anything exists on disk, so a SIGTERM
-	 * during start-up still ends in cleanup. */
-	if ((s.sfd = signals_setup()) < 0)
-		die(1, s.sfd, "signals");
-	if ((s.reserve = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
-		die(1, errno, "/dev/null");
-	if ((s.kids = calloc(s.maxconn, sizeof(*s.kids))) == NULL)
-		die(1, ENOMEM, "connection table");
-
-	if (activation(path == NULL && aname == NULL)) {
-		if (mode_set)
-			warnx_(0, "warning: -m ignored: the socket at fd 3 "
-			    "was made by whoever started us");
-		take_fd3(&s);
-	} else {
-		if (others && aname == NULL && (mode & 0022) == 0)
-			warnx_(0, "warning: -U/-G allow other users, but mode "
-			    "%04o lets only the socket's owner connect; add "
-			    "-m 0660 or -m 0666", (unsigned)mode);
-		open_socket(&s, path, aname, mode, others);
-	}
-	if (s.l != NULL) {
-		s.lfd = ph_listener_fd(s.l);
-		(void)snprintf(s.localpath, sizeof(s.localpath), "%s",
-		    ph_listener_path(s.l));
-	}
-	if (s.sd != NULL && (r = tell_path(s.localpath)) < 0) {
-		/* Nothing may remain when the path could not be told. */
-		(void)server_close(&s);
-		die(1, r, "cannot write the path");
-	}
-
-	r = serve(&s);
+	r = listen_serve(&s);
 	/* Stop: every PROGRAM still running is asked to end too. */
-	for (i = 0; i < s.nkids; i++)
-		signal_child(&s.kids[i], SIGTERM);
+	listen_stop_kids(&s);
 	if (r < 0) {
 		(void)server_close(&s);
 		die(1, r, "serving '%s'", s.localpath);

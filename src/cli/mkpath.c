@@ -117,32 +117,19 @@ explain_defaults(void)
 int
 cmd_mkpath(int argc, char **argv)
 {
-	static const struct option	opts[] = {
+	static const struct cli_opts	opts = { "+:d:ph", mkpath_help, {
 		{ "dir",	required_argument,	NULL, 'd' },
 		{ "portable",	no_argument,		NULL, 'p' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ NULL,		0,			NULL, 0 },
-	};
+	} };
 	struct ph_sockdir	*sd = NULL;
 	const char		*base = NULL, *name = NULL;
 	int			 c, flags = 0, r;
 
-	opterr = 0;		/* bad_option() says it, in one line */
-	while ((c = getopt_long(argc, argv, "+:d:ph", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
+	while ((c = cli_getopt(argc, argv, &opts)) != -1)
+		if (c == 'd')
 			base = optarg;
-			break;
-		case 'p':
-			flags |= PH_PATH_PORTABLE;
-			break;
-		case 'h':
-			mkpath_help();
-			return 0;
-		default:	/* '?' or ':' */
-			bad_option(c, argc, argv, opts);
-		}
-	}
+		else
+			flags |= PH_PATH_PORTABLE;	/* -p */
 	if (argc - optind > 1)
 		usage_error("too many arguments");
 	if (argc - optind == 1)

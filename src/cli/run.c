@@ -61,6 +61,26 @@ die_denied(const struct spec *sp, const char *reason)
 	die(EXIT_CANNOT, 0, "%s", hint);
 }
 
+/*
+ * The broker's answer r (an fd, 0 or a negative errno) for sp, with the
+ * reason it gave: dies when it refused or could not be reached, else
+ * returns r.  Passes on an fd r unowned.
+ */
+static int
+broker_answer(const struct spec *sp, int r, const char *reason)
+{
+	if (r == -EACCES && reason[0] != '\0')
+		die_denied(sp, reason);
+	if (r == -EACCES)	/* no answer: we could not reach a broker */
+		die(EXIT_CANNOT, r, "%s: needs privilege, and portholed at %s "
+		    "cannot be reached", sp->text, PH_BROKER_SOCK);
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		die(EXIT_CANNOT, 0, "%s: needs privilege, and neither "
+		    "portholed (%s) nor porthole-helper (%s) is available",
+		    sp->text, PH_BROKER_SOCK, PH_HELPER_PATH);
+	return r;
+}
+
 /* Bind fd to ss: directly, or through the broker when refused. */
 static int
 bind_one(const struct spec *sp, int fd, const struct sockaddr *sa,
@@ -77,16 +97,7 @@ bind_one(const struct spec *sp, int fd, const struct sockaddr *sa,
 	if (errno != EACCES)
 		return -errno;
 	r = ph_broker_bind(-1, fd, sa, sl, backlog, 0, reason, sizeof(reason));
-	if (r == -EACCES && reason[0] != '\0')
-		die_denied(sp, reason);
-	if (r == -EACCES)	/* no answer: we could not reach a broker */
-		die(EXIT_CANNOT, r, "%s: needs privilege, and portholed at %s "
-		    "cannot be reached", sp->text, PH_BROKER_SOCK);
-	if (r == -ENOENT || r == -ECONNREFUSED)
-		die(EXIT_CANNOT, 0, "%s: needs privilege, and neither "
-		    "portholed (%s) nor porthole-helper (%s) is available",
-		    sp->text, PH_BROKER_SOCK, PH_HELPER_PATH);
-	return r;
+	return broker_answer(sp, r, reason);
 }
 
 /*
@@ -167,16 +178,7 @@ open_raw(const struct spec *sp)
 			return -errno;
 	}
 	fd = ph_broker_open(-1, sp->text, 0, reason, sizeof(reason));
-	if (fd == -EACCES && reason[0] != '\0')
-		die_denied(sp, reason);
-	if (fd == -EACCES)
-		die(EXIT_CANNOT, fd, "%s: needs privilege, and portholed at %s "
-		    "cannot be reached", sp->text, PH_BROKER_SOCK);
-	if (fd == -ENOENT || fd == -ECONNREFUSED)
-		die(EXIT_CANNOT, 0, "%s: needs privilege, and neither "
-		    "portholed (%s) nor porthole-helper (%s) is available",
-		    sp->text, PH_BROKER_SOCK, PH_HELPER_PATH);
-	return fd;
+	return broker_answer(sp, fd, reason);
 }
 
 /*
@@ -205,11 +207,9 @@ place_fds(int *fds, int n)
 int
 cmd_run(int argc, char **argv)
 {
-	static const struct option	opts[] = {
+	static const struct cli_opts	opts = { "+:b:h", run_help, {
 		{ "backlog",	required_argument,	NULL, 'b' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ NULL,		0,			NULL, 0 },
-	};
+	} };
 	struct spec	 specs[MAX_SPECS];
 	const char	*why;
 	char		 names[MAX_SPECS * 257], num[32];
@@ -218,21 +218,11 @@ cmd_run(int argc, char **argv)
 	unsigned long	 v;
 	size_t		 off = 0;
 
-	opterr = 0;		/* bad_option() says it, in one line */
-	while ((c = getopt_long(argc, argv, "+:b:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			if (ph__parse_uint(optarg, strlen(optarg), 1, 4096, &v)
-			    < 0)
-				usage_error("--backlog takes 1 to 4096");
-			backlog = (int)v;
-			break;
-		case 'h':
-			run_help();
-			return 0;
-		default:	/* '?' or ':' */
-			bad_option(c, argc, argv, opts);
-		}
+	while ((c = cli_getopt(argc, argv, &opts)) != -1) {
+		/* -b, the only other option */
+		if (ph__parse_uint(optarg, strlen(optarg), 1, 4096, &v) < 0)
+			usage_error("--backlog takes 1 to 4096");
+		backlog = (int)v;
 	}
 	/* getopt_long() takes a "--" that follows the options: then there
 	 * is no SPEC, and what follows is PROGRAM, never a SPEC. */

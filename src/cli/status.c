@@ -16,8 +16,7 @@
 #include <time.h>
 
 #include "porthole.h"
-#include "internal.h"
-#include "proto.h"
+#include "private.h"
 #include "cli.h"
 
 static void
@@ -90,30 +89,17 @@ not_answered(int r, const char *path)
 int
 cmd_status(int argc, char **argv)
 {
-	static const struct option	opts[] = {
+	static const struct cli_opts	opts = { "+:jh", status_help, {
 		{ "json",	no_argument,		NULL, 'j' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ NULL,		0,			NULL, 0 },
-	};
+	} };
 	struct ph_status	 st;
 	const char		*path = ph__broker_daemon_path();
 	char			 loaded[64];
 	unsigned long long	 up;
 	int			 c, json = 0, r;
 
-	opterr = 0;		/* bad_option() says it, in one line */
-	while ((c = getopt_long(argc, argv, "+:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			status_help();
-			return 0;
-		default:	/* '?' or ':' */
-			bad_option(c, argc, argv, opts);
-		}
-	}
+	while ((c = cli_getopt(argc, argv, &opts)) != -1)
+		json = 1;		/* -j, the only other option */
 	if (optind != argc)
 		usage_error("takes no arguments");
 	if ((r = ph__broker_status(&st)) < 0)

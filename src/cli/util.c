@@ -2,7 +2,8 @@
 /*
  * util.c - error reporting for the porthole command: every failure is one
  * line on stderr, "porthole SUBCOMMAND: what failed: why", then a
- * non-zero exit (house style, section 3).
+ * non-zero exit (house style, section 3); and the option loop's cases
+ * that every subcommand shares.
  */
 #include <sys/stat.h>
 
@@ -75,9 +76,9 @@ usage_error(const char *fmt, ...)
  * none, as exec's --no-inherit).  The element is argv[optind - 1] in
  * both glibc and musl, except within a cluster of short options ("-vx")
  * and after musl's missing argument (optind == argc + 1): hence the
- * clamp, and the long-option test on the element's "--name=".
+ * clamp, and the long-option test on the element's "--name=".  Exits 2.
  */
-void
+static noreturn void
 bad_option(int c, int argc, char **argv, const struct option *longopts)
 {
 	const struct option	*o;
@@ -111,6 +112,41 @@ bad_option(int c, int argc, char **argv, const struct option *longopts)
 	if (name != NULL && el[n] == '=')
 		usage_error("option '--%s' takes no argument", name);
 	usage_error("unknown option '-%c'", optopt);
+}
+
+/*
+ * What every subcommand's option loop does alike, once: getopt_long()
+ * with opterr 0 (bad_option() says it, in one line), the command's long
+ * options then --help, -h/--help printing o->help() on stdout and
+ * exiting 0, and a refused option ending in bad_option() (exit 2).
+ * Returns the next option that is the command's own, or -1 after the
+ * last.  Exiting on --help is what returning 0 from the subcommand did:
+ * nothing else was to be done.  Not thread-safe, as getopt is not.
+ */
+int
+cli_getopt(int argc, char **argv, const struct cli_opts *o)
+{
+	static struct option	all[CLI_LONGOPTS_MAX + 2];
+	size_t			n;
+	int			c;
+
+	for (n = 0; n < CLI_LONGOPTS_MAX && o->longopts[n].name != NULL; n++)
+		all[n] = o->longopts[n];
+	all[n].name = "help";
+	all[n].has_arg = no_argument;
+	all[n].flag = NULL;
+	all[n].val = 'h';
+	memset(&all[n + 1], 0, sizeof(all[n + 1]));	/* the end */
+
+	opterr = 0;
+	c = getopt_long(argc, argv, o->optstring, all, NULL);
+	if (c == 'h') {
+		o->help();
+		exit(0);
+	}
+	if (c == '?' || c == ':')
+		bad_option(c, argc, argv, all);
+	return c;
 }
 
 /*

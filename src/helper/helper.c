@@ -26,8 +26,6 @@
 #include <linux/capability.h>
 
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -37,7 +35,7 @@
 #include "policy.h"
 #include "priv.h"
 #include "privlog.h"
-#include "proto.h"
+#include "private.h"
 
 #define CHANNEL_FD	3
 #define TIMEOUT		10		/* seconds for the caller to speak */
@@ -56,10 +54,12 @@
  * (SO_PEERCRED) and its supplementary groups (SO_PEERGROUPS), the ids
  * the kernel checks permissions with.  Never our real gid or our own
  * groups: the daemon would then judge a setgid caller by one gid and the
- * helper by another.  Fills *ret_peer (release with ph_peer_clear()).
+ * helper by another.  Fills *ret_peer (release with ph_peer_clear()) and
+ * *ret_who from it (foreign_netns 0: we run in the caller's netns).
  */
 static void
-check_channel(uid_t caller, struct ph_peer *ret_peer)
+check_channel(uid_t caller, struct ph_peer *ret_peer,
+    struct ph_requester *ret_who)
 {
 	struct ph_fdinfo	fi;
 	struct ph_peer		peer;
@@ -80,70 +80,37 @@ check_channel(uid_t caller, struct ph_peer *ret_peer)
 	    sizeof(tv)) == -1)
 		ph_priv_die("setting timeouts on fd 3", errno);
 	*ret_peer = peer;
+	memset(ret_who, 0, sizeof(*ret_who));
+	ret_who->peer = peer;		/* borrowed: *ret_peer owns the groups */
 }
 
 /*
- * Read the policy (through trusted directories, S53), /etc/passwd and
- * /etc/group (S55) as bytes, parsing nothing: this runs before the drop.
- * Returns 0, or -1 with the reason in err (then nothing is granted).
- */
-static int
-read_policy(struct ph_text *pol, struct ph_text *pw, struct ph_text *gr,
-    char *err, size_t errlen)
-{
-	int	r;
-
-	if (ph_policy_read(PH_POLICY_PATH, pol, err, errlen) < 0)
-		return -1;
-	if ((r = ph_names_read("/etc/passwd", pw)) < 0 ||
-	    (r = ph_names_read("/etc/group", gr)) < 0) {
-		(void)snprintf(err, errlen, "cannot read /etc/passwd or "
-		    "/etc/group: %s", strerror(-r));
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * The one capability the request needs (S14): CAP_NET_BIND_SERVICE for
- * a bind, CAP_NET_RAW for a raw or packet socket, none for anything the
- * handler will refuse undecoded.  Decoding is parsing: the guard first.
+ * The capabilities the request needs (S14): those of its row in the
+ * broker's table of request kinds (ph_broker_caps(), priv.c), none for
+ * anything the handler will refuse undecoded.  Decoding is parsing: the
+ * guard first.
  */
 static unsigned long long
 cap_needed(const void *buf, size_t n)
 {
-	struct ph_grant	g;
-	uint32_t	id = 0, backlog = 0, scope = 0;
-	uint16_t	type = 0;
+	struct ph_request	rq;
 
 	if (ph_parser_guard_check() < 0)
 		ph_priv_die("refusing to decode the request as root", 0);
-	if (ph__req_decode(buf, n, &type, &id, &g, &backlog, &scope) < 0)
+	if (ph__req_decode(buf, n, &rq) < 0)
 		return 0;
-	if (type == PH_MSG_STATUS)
-		return 0;	/* refused with EOPNOTSUPP (priv.c) */
-	return type == PH_MSG_BIND ? (1ULL << CAP_NET_BIND_SERVICE) |
-	    (1ULL << CAP_NET_ADMIN) : 1ULL << CAP_NET_RAW;
+	return ph_broker_caps(rq.type);
 }
 
-int
-main(int argc, char *argv[])
+/*
+ * Step 1: distrust everything inherited, before parsing anything (S1-S12,
+ * issue 9).  Dies unless the process is fit to go on.
+ */
+static void
+start(int argc, char *argv[], uid_t caller)
 {
-	struct ph_requester	 who;
-	struct ph_peer		 peer;
-	struct ph_msg_reply	 reply;
-	struct ph_policy	*pol = NULL;
-	struct ph_audit		 audit;
-	struct ph_text		 ptext = { NULL, 0 }, pw = { NULL, 0 },
-				 gr = { NULL, 0 };
-	char			 buf[PH_MSG_MAX], err[256];
-	size_t			 nfds = 1;
-	ssize_t			 n;
-	uid_t			 caller = getuid(), ru, eu, su;
-	unsigned long long	 keep, need;
-	int			 fd = -1, out = -1, r, readable;
+	uid_t	ru, eu, su;
 
-	/* 1. Distrust everything inherited, before parsing anything. */
 	/* S1: argc 0, which kernels since 5.18 turn into argv[0] == "";
 	 * libporthole always runs us as "porthole-helper". */
 	if (argc < 1 || argv[0] == NULL || argv[0][0] == '\0')
@@ -168,14 +135,55 @@ main(int argc, char *argv[])
 	    ru != caller || eu != caller || su != caller))
 		ph_priv_die("mixed user ids: run by a set-user-ID program", 0);
 	ph_log_open("porthole-helper", 0);
+}
+
+/*
+ * Step 5: parse, as the caller, the bytes read before the drop: the
+ * policy (S53-S55), or, when it cannot be read or parsed, the empty
+ * stand-in that grants nothing (S53).  Frees the bytes.
+ */
+static struct ph_policy *
+parse_policy(int readable, struct ph_text *ptext, struct ph_text *pw,
+    struct ph_text *gr, char *err, size_t errlen)
+{
+	struct ph_policy	*pol = NULL;
+	int			 r;
+
+	r = ph_policy_parse_or_stand_in(PH_POLICY_PATH, PH_POLICY_FOR_HELPER,
+	    readable ? ptext : NULL, pw, gr, &pol, err, errlen);
+	if (r == -EPERM)
+		ph_priv_die(err, 0);	/* the guard: a uid is still 0 */
+	if (r != 0)
+		ph_log(LOG_ERR, "%s; nothing is granted", err);
+	if (r < 0)
+		ph_priv_die("cannot make an empty policy", 0);
+	ph_text_free(ptext);
+	ph_text_free(pw);
+	ph_text_free(gr);
+	return pol;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ph_requester	 who;
+	struct ph_peer		 peer;
+	struct ph_msg_reply	 reply;
+	struct ph_policy	*pol;
+	struct ph_audit		 audit;
+	struct ph_text		 ptext = { NULL, 0 }, pw = { NULL, 0 },
+				 gr = { NULL, 0 };
+	char			 buf[PH_MSG_MAX], err[256];
+	size_t			 nfds = 1;
+	ssize_t			 n;
+	uid_t			 caller = getuid();
+	unsigned long long	 keep, need;
+	int			 fd = -1, out = -1, r, readable;
+
+	start(argc, argv, caller);
 
 	/* 2. The channel, and who is asking (S18, S31-S36). */
-	check_channel(caller, &peer);
-	memset(&who, 0, sizeof(who));	/* foreign_netns 0: the caller's netns */
-	who.uid = peer.uid;
-	who.gid = peer.gid;
-	who.groups = peer.groups;
-	who.ngroups = peer.ngroups;
+	check_channel(caller, &peer, &who);
 
 	/* 3. Bytes only, while we may still need root to reach them. */
 	n = ph_recv_fds(CHANNEL_FD, buf, sizeof(buf), &fd, &nfds);
@@ -183,7 +191,9 @@ main(int argc, char *argv[])
 		ph_priv_die("no request on fd 3", n < 0 ? (int)n : 0);
 	if (nfds == 0)
 		fd = -1;
-	readable = read_policy(&ptext, &pw, &gr, err, sizeof(err)) == 0;
+	/* The policy (trusted directories, S53), passwd and group (S55). */
+	readable = ph_policy_read_names(PH_POLICY_PATH, &ptext, &pw, &gr, err,
+	    sizeof(err)) == 0;
 
 	/*
 	 * 4. Drop to the caller for good and verify (S12-S14): no groups,
@@ -194,26 +204,13 @@ main(int argc, char *argv[])
 	 * which would need CAP_SETUID.
 	 */
 	keep = geteuid() == 0 ? CAPS_WANTED : ph_priv_permitted() & CAPS_WANTED;
-	ph_priv_drop(caller, who.gid, keep, PH_DROP_NOEXEC | PH_DROP_PERMITTED);
+	ph_priv_drop(caller, who.peer.gid, keep, PH_DROP_NOEXEC | PH_DROP_PERMITTED);
 
 	/* 5. Parse, as the caller: the policy (S53-S55), then the request. */
-	if (!readable)
-		ph_log(LOG_ERR, "%s; nothing is granted", err);
-	else if ((r = ph_policy_parse_text(PH_POLICY_PATH, &ptext, &pw, &gr,
-	    &pol, err, sizeof(err))) == -EPERM)
-		ph_priv_die(err, 0);	/* the guard: a uid is still 0 */
-	else if (r < 0)
-		ph_log(LOG_ERR, "%s; nothing is granted", err);
-	ph_text_free(&ptext);
-	ph_text_free(&pw);
-	ph_text_free(&gr);
-	/* S53: no usable policy, no grant; answer with an empty policy. */
-	if (pol == NULL && ph_policy_stand_in(PH_POLICY_PATH,
-	    PH_POLICY_FOR_HELPER, &pol) < 0)
-		ph_priv_die("cannot make an empty policy", 0);
+	pol = parse_policy(readable, &ptext, &pw, &gr, err, sizeof(err));
 	need = cap_needed(buf, (size_t)n) & keep;
 
-	/* 6. The one privileged act, with the one capability it needs. */
+	/* 6. The one privileged act, with the capabilities it needs. */
 	if (need != 0 && ph_priv_raise(need) < 0)
 		ph_priv_die("cannot raise the capability", 0);
 	r = ph_broker_handle(pol, &who, buf, (size_t)n, fd, &reply, &out,
@@ -222,7 +219,7 @@ main(int argc, char *argv[])
 	ph_fd_close(&fd);	/* our copy (S34); if it blocks, only we wait */
 
 	/* 7. Every capability gone, verified; then answer (S14, S34). */
-	ph_priv_drop(caller, who.gid, 0, PH_DROP_NOEXEC);
+	ph_priv_drop(caller, who.peer.gid, 0, PH_DROP_NOEXEC);
 	if (r < 0)
 		ph_priv_die("malformed request", 0);
 	n = ph_send_fds(CHANNEL_FD, &reply, sizeof(reply), out >= 0 ? &out :

@@ -53,19 +53,54 @@ sendmsg_whole(int sock, const struct msghdr *msg, int flags)
 #endif
 }
 
+#define XFER_SEND	0
+#define XFER_RECV	1
+
 /*
- * sendmsg() that retries on EINTR and never raises SIGPIPE (S82).  The
- * caller has zeroed msg and its control bytes (sendmsg_whole()).
+ * One sendmsg() or recvmsg() on sock (borrowed), retried on EINTR.
+ * XFER_SEND never raises SIGPIPE (S82); the caller has zeroed msg and its
+ * control bytes (sendmsg_whole()).  XFER_RECV receives every fd
+ * O_CLOEXEC.  Returns the byte count or a negative errno.
  */
 static ssize_t
-send_msg(int sock, struct msghdr *msg)
+xfer_msg(int sock, struct msghdr *msg, int dir)
 {
 	ssize_t	n;
 
 	do
-		n = sendmsg_whole(sock, msg, MSG_NOSIGNAL);
+		n = dir == XFER_SEND ? sendmsg_whole(sock, msg, MSG_NOSIGNAL) :
+		    recvmsg(sock, msg, MSG_CMSG_CLOEXEC);
 	while (n == -1 && errno == EINTR);
 	return n == -1 ? -errno : n;
+}
+
+/* Zero msg and point it at the one buffer buf of `len` bytes, via iov. */
+static void
+msg_init(struct msghdr *msg, struct iovec *iov, const void *buf, size_t len)
+{
+	memset(msg, 0, sizeof(*msg));
+	iov->iov_base = (void *)buf;
+	iov->iov_len = len;
+	msg->msg_iov = iov;
+	msg->msg_iovlen = 1;
+}
+
+/*
+ * Fill the first control message of msg (whose msg_control points at
+ * zeroed room) with one SOL_SOCKET message of `type` carrying `size`
+ * bytes of data, and set msg_controllen to match.
+ */
+static void
+msg_put_cmsg(struct msghdr *msg, int type, const void *data, size_t size)
+{
+	struct cmsghdr	*c;
+
+	msg->msg_controllen = CMSG_SPACE(size);
+	c = CMSG_FIRSTHDR(msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(size);
+	memcpy(CMSG_DATA(c), data, size);
 }
 
 /*
@@ -81,16 +116,28 @@ send_rest(int sock, const char *buf, size_t len, size_t off)
 	ssize_t		n;
 
 	while (off < len) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = (void *)(buf + off);
-		iov.iov_len = len - off;
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		if ((n = send_msg(sock, &msg)) < 0)
+		msg_init(&msg, &iov, buf + off, len - off);
+		if ((n = xfer_msg(sock, &msg, XFER_SEND)) < 0)
 			return n;
 		off += (size_t)n;
 	}
 	return (ssize_t)len;
+}
+
+/*
+ * Send msg, whose data is the `len` bytes at buf, then the rest after a
+ * short write (send_rest()).  Returns `len` or a negative errno.
+ */
+static ssize_t
+send_whole(int sock, struct msghdr *msg, const void *buf, size_t len)
+{
+	ssize_t	n;
+
+	if ((n = xfer_msg(sock, msg, XFER_SEND)) < 0)
+		return n;
+	if ((size_t)n < len)
+		return send_rest(sock, buf, len, (size_t)n);
+	return n;
 }
 
 /*
@@ -112,9 +159,7 @@ ph_send_fds(int sock, const void *buf, size_t len, const int *fds,
 	union fdctl	 ctl;
 	struct iovec	 iov;
 	struct msghdr	 msg;
-	struct cmsghdr	*c;
 	size_t		 i;
-	ssize_t		 n;
 
 	if (buf == NULL || len == 0 || nfds > PH_FDS_MAX ||
 	    (nfds > 0 && fds == NULL))
@@ -122,27 +167,14 @@ ph_send_fds(int sock, const void *buf, size_t len, const int *fds,
 	for (i = 0; i < nfds; i++)
 		if (fds[i] < 0)
 			return -EBADF;
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = (void *)buf;
-	iov.iov_len = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
+	msg_init(&msg, &iov, buf, len);
 	if (nfds > 0) {
 		/* Only what is sent is cleared: a 1 KiB memset per call shows. */
 		memset(ctl.buf, 0, CMSG_SPACE(nfds * sizeof(int)));
 		msg.msg_control = ctl.buf;
-		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+		msg_put_cmsg(&msg, SCM_RIGHTS, fds, nfds * sizeof(int));
 	}
-	if ((n = send_msg(sock, &msg)) < 0)
-		return n;
-	if ((size_t)n < len)
-		return send_rest(sock, buf, len, (size_t)n);
-	return n;
+	return send_whole(sock, &msg, buf, len);
 }
 
 /* Close every fd in every SCM_RIGHTS message of msg. */
@@ -153,18 +185,6 @@ close_all(struct msghdr *msg)
 
 	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c))
 		ph__cmsg_close_fds(c);
-}
-
-/* recvmsg() with MSG_CMSG_CLOEXEC, retried on EINTR. */
-static ssize_t
-recv_msg(int sock, struct msghdr *msg)
-{
-	ssize_t	n;
-
-	do
-		n = recvmsg(sock, msg, MSG_CMSG_CLOEXEC);
-	while (n == -1 && errno == EINTR);
-	return n == -1 ? -errno : n;
 }
 
 /*
@@ -195,16 +215,12 @@ ph_recv_fds(int sock, void *buf, size_t len, int *fds, size_t *nfds)
 	    (*nfds > 0 && fds == NULL))
 		return -EINVAL;
 	max = *nfds;
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = buf;
-	iov.iov_len = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
+	msg_init(&msg, &iov, buf, len);
 	msg.msg_control = ctl.buf;
 	/* Room for max + 1: one too many arrives and is seen, the rest are
 	 * dropped (and closed) by the kernel, which then sets MSG_CTRUNC. */
 	msg.msg_controllen = CMSG_SPACE((max + 1) * sizeof(int));
-	if ((r = recv_msg(sock, &msg)) < 0)
+	if ((r = xfer_msg(sock, &msg, XFER_RECV)) < 0)
 		return r;
 
 	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
@@ -275,8 +291,6 @@ ph_send_creds(int sock, const void *buf, size_t len)
 	struct ucred	 uc;
 	struct iovec	 iov;
 	struct msghdr	 msg;
-	struct cmsghdr	*c;
-	ssize_t		 n;
 
 	if (buf == NULL || len == 0)
 		return -EINVAL;
@@ -284,23 +298,10 @@ ph_send_creds(int sock, const void *buf, size_t len)
 	uc.uid = geteuid();
 	uc.gid = getegid();
 	memset(&ctl, 0, sizeof(ctl));
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = (void *)buf;
-	iov.iov_len = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
+	msg_init(&msg, &iov, buf, len);
 	msg.msg_control = ctl.buf;
-	msg.msg_controllen = CMSG_SPACE(sizeof(uc));
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_CREDENTIALS;
-	c->cmsg_len = CMSG_LEN(sizeof(uc));
-	memcpy(CMSG_DATA(c), &uc, sizeof(uc));
-	if ((n = send_msg(sock, &msg)) < 0)
-		return n;
-	if ((size_t)n < len)
-		return send_rest(sock, buf, len, (size_t)n);
-	return n;
+	msg_put_cmsg(&msg, SCM_CREDENTIALS, &uc, sizeof(uc));
+	return send_whole(sock, &msg, buf, len);
 }
 
 /*
@@ -330,14 +331,10 @@ ph_recv_creds(int sock, void *buf, size_t len, int flags,
 
 	if (buf == NULL || len == 0 || (flags & ~PH_CREDS_MATCH_PEER))
 		return -EINVAL;
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = buf;
-	iov.iov_len = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
+	msg_init(&msg, &iov, buf, len);
 	msg.msg_control = ctl.buf;
 	msg.msg_controllen = sizeof(ctl.buf);
-	if ((r = recv_msg(sock, &msg)) < 0)
+	if ((r = xfer_msg(sock, &msg, XFER_RECV)) < 0)
 		return r;
 	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level == SOL_SOCKET &&

@@ -12,6 +12,9 @@
  * Numbers are strict decimal: no sign, no leading zero, no spaces (S11).
  * No name is ever resolved: addresses are numeric, interface names are
  * taken as text and checked for shape only.
+ *
+ * Part of the private interface (private.h, which includes it): programs
+ * include private.h, not this header.
  */
 #ifndef PH_GRANT_H
 #define PH_GRANT_H

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * listen.c - listening at a path or an abstract name, accepting only
- * allowed peers, and connecting to a server whose uid is verified before
- * anything is sent (S28).
+ * listen.c - listening at a path or an abstract name, and accepting only
+ * allowed peers.  Connecting, with the server's uid verified before
+ * anything is sent (S28), is connect.c.
  *
  * A path listener owns a lock file beside its socket ("NAME.lock"), held
  * with an OFD lock for its lifetime.  The lock tells a stale socket (lock
@@ -200,6 +200,28 @@ release_lock(struct ph_listener *l)
 }
 
 /*
+ * Step 2 of ph_listen(), under the lock: a leftover at the path is
+ * replaced only when it is a stale socket of ours.  0 when the path is
+ * free now, or a negative errno.
+ */
+static int
+clear_leftover(struct ph_listener *l, const char *path, int flags)
+{
+	struct stat	st;
+	int		r;
+
+	if (fstatat(l->dfd, l->name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode) || st.st_uid != l->euid)
+		return -EEXIST;		/* S24: not ours, never touched */
+	if ((r = socket_is_live(l->dfd, l->name, path, sock_type(flags))) != 0)
+		return r > 0 ? -EADDRINUSE : r;
+	if (unlinkat(l->dfd, l->name, 0) == -1 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/*
  * ph_listen() - listen on the Unix socket `path`.  Flags: PH_SOCK_* and
  * PH_PATH_PORTABLE; PH_SOCK_NONBLOCK makes the listening fd non-blocking,
  * PH_SOCK_NOFDS applies to every connection accepted.  `mode` (at most 0777) is the socket file's mode from
@@ -225,7 +247,6 @@ ph_listen(const char *path, int flags, mode_t mode, int backlog,
 {
 	struct ph_listener	*l = NULL;
 	struct sockaddr_un	 sun;
-	struct stat		 st;
 	socklen_t		 sl;
 	size_t			 n;
 	int			 r, bound = 0;
@@ -261,24 +282,8 @@ ph_listen(const char *path, int flags, mode_t mode, int backlog,
 		goto out;
 	}
 	/* 2. A leftover at the path: replace only a stale socket of ours. */
-	if (fstatat(l->dfd, l->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (!S_ISSOCK(st.st_mode) || st.st_uid != l->euid) {
-			r = -EEXIST;		/* S24: not ours, never touched */
-			goto out;
-		}
-		if ((r = socket_is_live(l->dfd, l->name, path,
-		    sock_type(flags))) != 0) {
-			r = r > 0 ? -EADDRINUSE : r;
-			goto out;
-		}
-		if (unlinkat(l->dfd, l->name, 0) == -1 && errno != ENOENT) {
-			r = -errno;
-			goto out;
-		}
-	} else if (errno != ENOENT) {
-		r = -errno;
+	if ((r = clear_leftover(l, path, flags)) < 0)
 		goto out;
-	}
 	/* 3. Bind with the mode from birth, then listen. */
 	if ((l->fd = socket(AF_UNIX, sock_type(flags), 0)) == -1) {
 		r = -errno;
@@ -352,17 +357,9 @@ ph_listen_abstract(const char *name, int flags, int backlog,
 	return 0;
 }
 
-PH_EXPORT int
-ph_listener_fd(const struct ph_listener *l)
-{
-	return l->fd;
-}
-
-PH_EXPORT const char *
-ph_listener_path(const struct ph_listener *l)
-{
-	return l->path;
-}
+/* The listening fd (borrowed) and the path or "@name" it listens at. */
+PH_ACCESSOR(int, ph_listener_fd, ph_listener, fd)
+PH_ACCESSOR(const char *, ph_listener_path, ph_listener, path)
 
 /*
  * ph_listener_accept() - accept one connection, fetch the peer's kernel
@@ -400,17 +397,7 @@ ph_listener_accept(struct ph_listener *l, int flags, struct ph_peer *ret_peer)
 	    setsockopt(fd, SOL_SOCKET, SO_PASSRIGHTS, &one, sizeof(one)) == -1
 	    && errno != ENOPROTOOPT)
 		r = -errno;		/* S40; older kernels lack it */
-	if (r == 0 || r == -EPERM) {
-		if (ret_peer != NULL)
-			*ret_peer = peer;
-		else
-			ph_peer_clear(&peer);
-	} else
-		ph_peer_clear(&peer);
-	if (r < 0)
-		goto out;
-	r = fd;
-	fd = -1;
+	return ph__peer_verdict(r, fd, &peer, ret_peer);
  out:
 	ph__fd_close(&fd);
 	return r;
@@ -440,66 +427,5 @@ ph_listener_close(struct ph_listener *l)
 	if (l->lockfd >= 0 && (r2 = release_lock(l)) < 0 && r == 0)
 		r = r2;
 	listener_free(l);
-	return r;
-}
-
-/*
- * ph_connect() - connect to the Unix socket `path` (with
- * PH_PATH_ABSTRACT: the abstract name, '@' optional) and authenticate the
- * server before returning (S28): its uid at listen()/connect() time, from
- * SO_PEERCRED, must be allowed by `servers`, or when NULL be our own euid
- * or root.  Flags: PH_SOCK_SEQPACKET, PH_PATH_*, PH_PEER_*.  Returns the
- * new O_CLOEXEC connected fd and fills *ret_peer (may be NULL) with the
- * server's credentials, or -EPERM for a server not trusted (*ret_peer,
- * if not NULL, then names it), or another negative errno.  Thread-safe.
- */
-PH_EXPORT int
-ph_connect(const char *path, int flags, const struct ph_allow *servers,
-    struct ph_peer *ret_peer)
-{
-	struct sockaddr_un	sun;
-	struct ph_peer		peer;
-	socklen_t		sl;
-	int			fd = -1, r;
-
-	if (flags & ~(PH_SOCK_SEQPACKET | PH_PATH_PORTABLE | PH_PATH_ABSTRACT |
-	    PH_PEER_GROUPS | PH_PEER_PIDFD))
-		return -EINVAL;
-	if (path != NULL && (flags & PH_PATH_ABSTRACT) && path[0] == '@')
-		path++;
-	if ((r = ph_sockaddr_set(&sun, &sl, path,
-	    flags & (PH_PATH_PORTABLE | PH_PATH_ABSTRACT))) < 0)
-		return r;
-	if ((fd = socket(AF_UNIX, sock_type(flags & PH_SOCK_SEQPACKET), 0))
-	    == -1)
-		return errno == EPERM ? -EACCES : -errno;
-	/* A Unix connect() interrupted by a signal left nothing half-done:
-	 * it is simply made again (a program's handler may interrupt us,
-	 * ph_bind() called from libporthole-preload). */
-	while ((r = connect(fd, (struct sockaddr *)&sun, sl)) == -1 &&
-	    errno == EINTR)
-		;
-	if (r == -1) {
-		/* -EPERM is kept for a refused server (an LSM may say it) */
-		r = errno == EPERM ? -EACCES : -errno;
-		goto out;
-	}
-	if ((r = ph__peer_get(fd, flags & (PH_PEER_GROUPS | PH_PEER_PIDFD),
-	    &peer)) < 0)
-		goto out;
-	if (servers == NULL)
-		r = (peer.uid == geteuid() || peer.uid == 0) ? 0 : -EPERM;
-	else
-		r = ph_allow_check(servers, fd, &peer);
-	if (ret_peer != NULL && (r == 0 || r == -EPERM))
-		*ret_peer = peer;
-	else
-		ph_peer_clear(&peer);
-	if (r < 0)
-		goto out;
-	r = fd;
-	fd = -1;
- out:
-	ph__fd_close(&fd);
 	return r;
 }

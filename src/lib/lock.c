@@ -33,6 +33,33 @@ whole_file(struct flock *fl, short type)
 }
 
 /*
+ * ph__open_regular() - open `path` (relative to dfd, borrowed; AT_FDCWD
+ * for none) with `flags` | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC (mode 0600
+ * if created), so that neither a symlink nor a FIFO is followed or waited
+ * on, and fstat it into *st.  Returns a new O_CLOEXEC fd of a regular
+ * file, or a negative errno (-EINVAL: not a regular file); on failure
+ * nothing stays open.  Shared by lock.c and pidfile.c.
+ */
+int
+ph__open_regular(int dfd, const char *path, int flags, struct stat *st)
+{
+	int	fd, r;
+
+	fd = openat(dfd, path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+	    0600);
+	if (fd == -1)
+		return -errno;
+	if (fstat(fd, st) == -1)
+		r = -errno;
+	else if (!S_ISREG(st->st_mode))
+		r = -EINVAL;
+	else
+		return fd;
+	ph__fd_close(&fd);
+	return r;
+}
+
+/*
  * Open the lock file `name` in dfd (borrowed) safely (S62, S63):
  * O_NOFOLLOW (no planted symlink), O_NONBLOCK (a planted FIFO cannot block
  * the open), then fstat: a regular file of ours with one link (no
@@ -45,18 +72,8 @@ lock_open(int dfd, const char *name, int *ret_fd)
 	struct stat	st;
 	int		fd, r;
 
-	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC, 0600);
-	if (fd == -1)
-		return -errno;
-	if (fstat(fd, &st) == -1) {
-		r = -errno;
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EINVAL;
-		goto fail;
-	}
+	if ((fd = ph__open_regular(dfd, name, O_RDWR | O_CREAT, &st)) < 0)
+		return fd;
 	if (st.st_uid != geteuid()) {
 		r = -EPERM;
 		goto fail;
@@ -180,17 +197,8 @@ ph_lock_holder(const char *path, pid_t *ret_pid)
 	pid_t		pid = 0;
 	int		fd = -1, r;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd == -1)
-		return -errno;
-	if (fstat(fd, &st) == -1) {
-		r = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EINVAL;
-		goto out;
-	}
+	if ((fd = ph__open_regular(AT_FDCWD, path, O_RDONLY, &st)) < 0)
+		return fd;
 	whole_file(&fl, F_WRLCK);
 	if (fcntl(fd, F_OFD_GETLK, &fl) == -1) {
 		r = -errno;

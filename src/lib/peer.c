@@ -120,6 +120,28 @@ ph__peer_get(int sock, int flags, struct ph_peer *ret_peer)
 	return 0;
 }
 
+/*
+ * The end of ph_connect() and ph_listener_accept(): r is the verdict on
+ * the peer of fd (taken).  When it is 0 (allowed) or -EPERM (refused),
+ * *ret_peer (may be NULL) gets the peer, so that a refusal can name who
+ * was refused; otherwise the peer is cleared.  Returns fd when allowed,
+ * else closes it and returns r.
+ */
+int
+ph__peer_verdict(int r, int fd, struct ph_peer *peer,
+    struct ph_peer *ret_peer)
+{
+	if (ret_peer != NULL && (r == 0 || r == -EPERM))
+		*ret_peer = *peer;
+	else
+		ph_peer_clear(peer);
+	if (r < 0) {
+		ph__fd_close(&fd);
+		return r;
+	}
+	return fd;
+}
+
 PH_EXPORT int
 ph_peer_get(int sock, int flags, struct ph_peer *ret_peer)
 {
@@ -187,12 +209,22 @@ ph_allow_free(struct ph_allow *a)
 	free(a);
 }
 
-/* Append v to a bounded array of 32-bit ids (uid_t and gid_t alike). */
+/* uid_t and gid_t share id_append() below. */
+_Static_assert(sizeof(uid_t) == sizeof(unsigned int), "uid_t size");
+_Static_assert(sizeof(gid_t) == sizeof(unsigned int), "gid_t size");
+
+/*
+ * Append v to a bounded array of 32-bit ids (uid_t and gid_t alike).
+ * (unsigned int)-1 is -EINVAL: it means "unchanged" to set*id() and
+ * "unknown" to SO_PEERCRED (S37).
+ */
 static int
 id_append(unsigned int **arr, size_t *n, unsigned int v)
 {
 	unsigned int	*na;
 
+	if (v == (unsigned int)-1)
+		return -EINVAL;
 	if (*n >= ALLOW_MAX)
 		return -E2BIG;
 	if ((na = realloc(*arr, (*n + 1) * sizeof(**arr))) == NULL)
@@ -210,18 +242,12 @@ id_append(unsigned int **arr, size_t *n, unsigned int v)
 PH_EXPORT int
 ph_allow_uid(struct ph_allow *a, uid_t uid)
 {
-	_Static_assert(sizeof(uid_t) == sizeof(unsigned int), "uid_t size");
-	if (uid == (uid_t)-1)
-		return -EINVAL;
 	return id_append((unsigned int **)&a->uids, &a->nuids, uid);
 }
 
 PH_EXPORT int
 ph_allow_gid(struct ph_allow *a, gid_t gid)
 {
-	_Static_assert(sizeof(gid_t) == sizeof(unsigned int), "gid_t size");
-	if (gid == (gid_t)-1)
-		return -EINVAL;
 	return id_append((unsigned int **)&a->gids, &a->ngids, gid);
 }
 

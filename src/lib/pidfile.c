@@ -118,17 +118,8 @@ ph_pidfile_read(const char *path, pid_t *ret_pid)
 	ssize_t		n;
 	int		fd = -1, r;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd == -1)
-		return -errno;
-	if (fstat(fd, &st) == -1) {
-		r = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EINVAL;
-		goto out;
-	}
+	if ((fd = ph__open_regular(AT_FDCWD, path, O_RDONLY, &st)) < 0)
+		return fd;
 	/* S67: whoever could write it could choose the pid we act on. */
 	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
 	    (st.st_mode & (S_IWGRP | S_IWOTH))) {

@@ -121,9 +121,7 @@ decode_open(const struct ph_msg_open *m, struct ph_grant *g)
  * must equal what arrived and the exact size of its type (never `<`).
  */
 int
-ph__req_decode(const void *buf, size_t n, uint16_t *ret_type,
-    uint32_t *ret_id, struct ph_grant *ret_g, uint32_t *ret_backlog,
-    uint32_t *ret_scope)
+ph__req_decode(const void *buf, size_t n, struct ph_request *ret)
 {
 	union {
 		struct ph_hdr		h;
@@ -143,7 +141,7 @@ ph__req_decode(const void *buf, size_t n, uint16_t *ret_type,
 	/* Another version may have other sizes: answer it, with its id,
 	 * before any size of ours applies (S75). */
 	if (m.h.version != PH_PROTO_VERSION) {
-		*ret_id = m.h.id;
+		ret->id = m.h.id;
 		return -EPROTONOSUPPORT;
 	}
 	if (n > sizeof(m))
@@ -161,7 +159,7 @@ ph__req_decode(const void *buf, size_t n, uint16_t *ret_type,
 		r = decode_open(&m.o, &g);
 		break;
 	case PH_MSG_STATUS:
-		/* No grant: *ret_g is all zero (kind 0). */
+		/* No grant: ret->g is all zero (kind 0). */
 		if (n != sizeof(m.s) || m.s.flags != 0 || m.s.reserved != 0)
 			return -EBADMSG;
 		memset(&g, 0, sizeof(g));
@@ -172,11 +170,11 @@ ph__req_decode(const void *buf, size_t n, uint16_t *ret_type,
 	}
 	if (r < 0)
 		return r;
-	*ret_type = m.h.type;
-	*ret_id = m.h.id;
-	*ret_g = g;
-	*ret_backlog = backlog;
-	*ret_scope = scope;
+	ret->type = m.h.type;
+	ret->id = m.h.id;
+	ret->g = g;
+	ret->backlog = backlog;
+	ret->scope = scope;
 	return 0;
 }
 

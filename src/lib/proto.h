@@ -7,12 +7,17 @@
  * SOCK_SEQPACKET, one request and one reply a message, host byte order
  * (both ends share a host), fixed sizes checked exactly on both ends, a
  * version in every message, reserved fields that must be zero (S70-S75).
+ *
+ * Part of the private interface (private.h, which includes it): programs
+ * include private.h, not this header.
  */
 #ifndef PH_PROTO_H
 #define PH_PROTO_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "grant.h"
 
 #define PH_PROTO_VERSION	1
 #define PH_MSG_MAX		256	/* no message is larger (S70) */
@@ -116,23 +121,31 @@ struct ph_status {
 	uint32_t	nrules, connections;
 };
 
-struct ph_grant;
 
 /* Fill a header. */
 void	ph__hdr_init(struct ph_hdr *h, uint16_t type, uint32_t len,
 	    uint32_t id);
 /*
+ * One request, decoded once (issue 10): what the handler, the helper's
+ * capability choice and the daemon's peek all read.
+ */
+struct ph_request {
+	uint16_t	type;		/* PH_MSG_BIND, _OPEN or _STATUS */
+	uint32_t	id;
+	struct ph_grant	g;		/* a single-port grant (family set,
+					   wildcard address included); all
+					   zero for a status */
+	uint32_t	backlog;	/* a bind's listen() backlog */
+	uint32_t	scope;		/* a bind's IPv6 scope id */
+};
+/*
  * Decode what arrived (n bytes at buf) as a request: exact size for its
  * type, version, reserved and padding fields zero, every field in range.
- * On success 0, *ret_type, the request as a single-port grant in *ret_g
- * (family set, wildcard address included) and the bind backlog/scope in
- * *ret_backlog / *ret_scope; else -EPROTONOSUPPORT (another version,
- * with *ret_id set:
- * answerable) or -EBADMSG (anything else: drop the client).  Fuzzed.
+ * On success 0 and *ret filled; else -EPROTONOSUPPORT (another version,
+ * with ret->id set: answerable) or -EBADMSG (anything else: drop the
+ * client; *ret untouched).  Fuzzed.
  */
-int	ph__req_decode(const void *buf, size_t n, uint16_t *ret_type,
-	    uint32_t *ret_id, struct ph_grant *ret_g, uint32_t *ret_backlog,
-	    uint32_t *ret_scope);
+int	ph__req_decode(const void *buf, size_t n, struct ph_request *ret);
 /*
  * Decode a status reply for request `id`: exact size, version, flags
  * known, reserved zero, both strings NUL-terminated with only zeros

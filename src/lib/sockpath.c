@@ -428,23 +428,10 @@ ph_sockdir_create(const char *base, const char *name, int flags,
 	return r;
 }
 
-PH_EXPORT const char *
-ph_sockdir_path(const struct ph_sockdir *sd)
-{
-	return sd->path;
-}
-
-PH_EXPORT const char *
-ph_sockdir_dir(const struct ph_sockdir *sd)
-{
-	return sd->dir;
-}
-
-PH_EXPORT int
-ph_sockdir_dirfd(const struct ph_sockdir *sd)
-{
-	return sd->dfd;
-}
+/* The socket path, its directory, and the directory's fd (borrowed). */
+PH_ACCESSOR(const char *, ph_sockdir_path, ph_sockdir, path)
+PH_ACCESSOR(const char *, ph_sockdir_dir, ph_sockdir, dir)
+PH_ACCESSOR(int, ph_sockdir_dirfd, ph_sockdir, dfd)
 
 /*
  * Unlink `name` in dfd if it is of type `type` and ours (S24: nothing

@@ -55,10 +55,8 @@
 #include <unistd.h>
 
 #include "porthole.h"
-#include "internal.h"
-#include "grant.h"
+#include "private.h"
 #include "paths.h"
-#include "proto.h"
 #include "../cli/hint.h"	/* the denial hint, shared with porthole run */
 
 #define MAX_NOTES	8	/* refusals explained per process */
@@ -239,6 +237,99 @@ sockopt_on(int fd, int level, int opt)
 }
 
 /*
+ * What a privileged bind() would say, and what the broker would refuse,
+ * found here so that the answer is exact (S48, S52): 0 with the socket's
+ * type and protocol, or the errno bind() is to report.
+ */
+static int
+socket_kind(int fd, int *ret_type, int *ret_proto)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		il = sizeof(int), nl = sizeof(ss);
+	int			type = 0, proto = 0;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &nl) == 0 &&
+	    ((ss.ss_family == AF_INET &&
+	    ((struct sockaddr_in *)&ss)->sin_port != 0) ||
+	    (ss.ss_family == AF_INET6 &&
+	    ((struct sockaddr_in6 *)&ss)->sin6_port != 0)))
+		return EINVAL;		/* already bound */
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &il) == -1 ||
+	    (il = sizeof(int), getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto,
+	    &il) == -1))
+		return EACCES;
+	*ret_type = type;
+	*ret_proto = proto;
+	return 0;
+}
+
+/* What the broker would refuse about this socket: 0, or EACCES with a
+ * note saying why. */
+static int
+socket_refused(int fd, int type, int proto, uint16_t port, const char *what)
+{
+	int	tcp = type == SOCK_STREAM && proto == IPPROTO_TCP;
+
+	if (!tcp && !(type == SOCK_DGRAM && proto == IPPROTO_UDP)) {
+		note("bind to port %u refused: porthole binds only TCP and "
+		    "UDP sockets", (unsigned)port);
+		return EACCES;
+	}
+	if (sockopt_on(fd, SOL_SOCKET, SO_REUSEPORT)) {
+		note("bind %s refused: the socket has SO_REUSEPORT set, which "
+		    "would share a granted port; turn it off in the program",
+		    what);
+		return EACCES;
+	}
+	if (!tcp && sockopt_on(fd, SOL_SOCKET, SO_REUSEADDR)) {
+		note("bind %s refused: SO_REUSEADDR on a UDP socket would let "
+		    "another user share the port; turn it off in the program",
+		    what);
+		return EACCES;
+	}
+	return 0;
+}
+
+/* The broker's answer r for the bind `what` (the grant g) as the errno
+ * bind() is to report, with a note when it is a refusal. */
+static int
+broker_answer(int r, const char *what, const char *reason,
+    const struct ph_grant *g)
+{
+	char	bwhat[104], hint[512];
+
+	switch (r) {
+	case 0:
+		return 0;
+	case -EACCES:
+		if (reason[0] == '\0')
+			break;
+		/* The words and the rule of porthole run's (hint.h). */
+		(void)snprintf(bwhat, sizeof(bwhat), "bind %s", what);
+		hint_denied(hint, sizeof(hint), bwhat, reason, g, getuid(),
+		    PH_POLICY_PATH);
+		note("%s", hint);
+		return EACCES;
+	case -ENOENT:
+	case -ECONNREFUSED:
+		note("bind %s needs privilege, and neither portholed (%s) nor "
+		    "porthole-helper (%s) is available", what,
+		    ph__broker_daemon_path(), ph__broker_helper_path());
+		return EACCES;
+	case -EADDRINUSE:
+	case -EADDRNOTAVAIL:
+	case -EINVAL:
+	case -ENOMEM:
+	case -ENOBUFS:
+		return -r;		/* what a privileged bind() says */
+	default:
+		break;
+	}
+	note("bind %s: the porthole broker failed: %s", what, strerror(-r));
+	return EACCES;
+}
+
+/*
  * Ask the broker to bind fd to the address the program gave (already
  * checked by the kernel up to the privilege test).  Returns 0 or the
  * errno bind() is to report.
@@ -248,13 +339,11 @@ broker_bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct sockaddr_in6	sin6;
 	struct sockaddr_in	sin;
-	struct sockaddr_storage	ss;
-	socklen_t		sl, il = sizeof(int), nl = sizeof(ss);
+	socklen_t		sl;
 	const struct sockaddr	*sa;
 	struct ph_grant		g;
-	char			what[96], bwhat[104], reason[PH_REASON_MAX],
-				hint[512];
-	int			type = 0, proto = 0, tcp, r;
+	char			what[96], reason[PH_REASON_MAX];
+	int			type = 0, proto = 0, r;
 	uint16_t		port;
 
 	/* Copy what the kernel read, never more: an IPv6 address may come
@@ -277,75 +366,20 @@ broker_bind(int fd, const struct sockaddr *addr, socklen_t len)
 	}
 	if (port == 0 || port >= unprivileged_start())
 		return EACCES;		/* not the port privilege: an LSM */
-
-	/* What a privileged bind() would say, and what the broker would
-	 * refuse, found here so that the answer is exact (S48, S52). */
-	if (getsockname(fd, (struct sockaddr *)&ss, &nl) == 0 &&
-	    ((ss.ss_family == AF_INET &&
-	    ((struct sockaddr_in *)&ss)->sin_port != 0) ||
-	    (ss.ss_family == AF_INET6 &&
-	    ((struct sockaddr_in6 *)&ss)->sin6_port != 0)))
-		return EINVAL;		/* already bound */
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &il) == -1 ||
-	    (il = sizeof(int), getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto,
-	    &il) == -1))
-		return EACCES;
-	tcp = type == SOCK_STREAM && proto == IPPROTO_TCP;
+	if ((r = socket_kind(fd, &type, &proto)) != 0)
+		return r;
 	/* S50: [::] needs 0.0.0.0's grant too, whatever IPV6_V6ONLY says
 	 * (the broker never asks it: the caller could flip it); the hint
 	 * suggests the port-only rule for it (hint.h). */
 	describe(addr->sa_family == AF_INET6 ? &sin6 : NULL,
-	    addr->sa_family == AF_INET6 ? NULL : &sin, tcp, &g, what,
+	    addr->sa_family == AF_INET6 ? NULL : &sin,
+	    type == SOCK_STREAM && proto == IPPROTO_TCP, &g, what,
 	    sizeof(what));
-	if (!tcp && !(type == SOCK_DGRAM && proto == IPPROTO_UDP)) {
-		note("bind to port %u refused: porthole binds only TCP and "
-		    "UDP sockets", (unsigned)port);
-		return EACCES;
-	}
-	if (sockopt_on(fd, SOL_SOCKET, SO_REUSEPORT)) {
-		note("bind %s refused: the socket has SO_REUSEPORT set, which "
-		    "would share a granted port; turn it off in the program",
-		    what);
-		return EACCES;
-	}
-	if (!tcp && sockopt_on(fd, SOL_SOCKET, SO_REUSEADDR)) {
-		note("bind %s refused: SO_REUSEADDR on a UDP socket would let "
-		    "another user share the port; turn it off in the program",
-		    what);
-		return EACCES;
-	}
-
+	if ((r = socket_refused(fd, type, proto, port, what)) != 0)
+		return r;
 	r = ph_broker_bind(-1, fd, sa, sl, SOMAXCONN, 0, reason,
 	    sizeof(reason));
-	switch (r) {
-	case 0:
-		return 0;
-	case -EACCES:
-		if (reason[0] == '\0')
-			break;
-		/* The words and the rule of porthole run's (hint.h). */
-		(void)snprintf(bwhat, sizeof(bwhat), "bind %s", what);
-		hint_denied(hint, sizeof(hint), bwhat, reason, &g, getuid(),
-		    PH_POLICY_PATH);
-		note("%s", hint);
-		return EACCES;
-	case -ENOENT:
-	case -ECONNREFUSED:
-		note("bind %s needs privilege, and neither portholed (%s) nor "
-		    "porthole-helper (%s) is available", what,
-		    ph__broker_daemon_path(), ph__broker_helper_path());
-		return EACCES;
-	case -EADDRINUSE:
-	case -EADDRNOTAVAIL:
-	case -EINVAL:
-	case -ENOMEM:
-	case -ENOBUFS:
-		return -r;		/* what a privileged bind() says */
-	default:
-		break;
-	}
-	note("bind %s: the porthole broker failed: %s", what, strerror(-r));
-	return EACCES;
+	return broker_answer(r, what, reason, &g);
 }
 
 /* The exported bind(): see the top of this file. */

@@ -76,13 +76,6 @@
 
 #include "tap.h"	/* tap_fd_count() */
 
-#ifndef IPPROTO_MPTCP
-#define IPPROTO_MPTCP	262
-#endif
-#ifndef IPPROTO_UDPLITE
-#define IPPROTO_UDPLITE	136
-#endif
-
 #define SENTINEL	12345	/* errno before every bind() */
 #define MAX_THREADS	64
 
@@ -132,40 +125,17 @@ flush_report(void)
 	replen = 0;
 }
 
-static const struct {
-	int		 e;
-	const char	*name;
-} enames[] = {
-	{ EPERM, "EPERM" }, { EACCES, "EACCES" }, { ENOENT, "ENOENT" },
-	{ EINVAL, "EINVAL" }, { EADDRINUSE, "EADDRINUSE" },
-	{ EADDRNOTAVAIL, "EADDRNOTAVAIL" }, { EISCONN, "EISCONN" },
-	{ EINTR, "EINTR" }, { EPIPE, "EPIPE" }, { ECHILD, "ECHILD" },
-	{ ECONNREFUSED, "ECONNREFUSED" }, { ECONNRESET, "ECONNRESET" },
-	{ EAGAIN, "EAGAIN" }, { EBADF, "EBADF" }, { ENOTSOCK, "ENOTSOCK" },
-	{ EAFNOSUPPORT, "EAFNOSUPPORT" }, { EPROTONOSUPPORT, "EPROTONOSUPPORT" },
-	{ ESOCKTNOSUPPORT, "ESOCKTNOSUPPORT" }, { EOPNOTSUPP, "EOPNOTSUPP" },
-	{ ETIMEDOUT, "ETIMEDOUT" }, { EPROTO, "EPROTO" }, { ENOMEM, "ENOMEM" },
-	{ ENOBUFS, "ENOBUFS" }, { ENODEV, "ENODEV" }, { EMFILE, "EMFILE" },
-	{ SENTINEL, "SENTINEL" },
-};
-
+/* ename(), and the sentinel errno by its name. */
 static const char *
-ename(int e)
+errname(int e)
 {
-	static __thread char	buf[32];
-	size_t			i;
-
-	for (i = 0; i < sizeof(enames) / sizeof(enames[0]); i++)
-		if (enames[i].e == e)
-			return enames[i].name;
-	(void)snprintf(buf, sizeof(buf), "E%d", e);
-	return buf;
+	return e == SENTINEL ? "SENTINEL" : ename(e);
 }
 
 static void __attribute__((noreturn))
-setup_fail(const char *key, const char *what, int e)
+setup_failed(const char *key, const char *what, int e)
 {
-	say("%s=%s: %s", key, what, ename(e));
+	say("%s=%s: %s", key, what, errname(e));
 	flush_report();
 	exit(3);
 }
@@ -274,7 +244,7 @@ parse_addr(const char *addr, const char *port, struct target *t)
 				s6->sin6_scope_id = (uint32_t)strtoul(pct,
 				    NULL, 10);
 			if (s6->sin6_scope_id == 0)
-				setup_fail("setup", "no such interface", ENODEV);
+				setup_failed("setup", "no such interface", ENODEV);
 		}
 		if (inet_pton(AF_INET6, buf, &s6->sin6_addr) != 1)
 			usage();
@@ -291,7 +261,7 @@ parse_addr(const char *addr, const char *port, struct target *t)
 	}
 	if (strcmp(port, "free") == 0) {
 		if ((p = free_port(t)) <= 0)
-			setup_fail("setup", "no free port", errno);
+			setup_failed("setup", "no free port", errno);
 		if (t->domain == AF_INET6)
 			((struct sockaddr_in6 *)&t->ss)->sin6_port =
 			    htons((uint16_t)p);
@@ -311,7 +281,7 @@ bound_text(int fd, char *out, size_t len)
 
 	memset(&ss, 0, sizeof(ss));
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
-		(void)snprintf(out, len, "%s", ename(errno));
+		(void)snprintf(out, len, "%s", errname(errno));
 		return;
 	}
 	if (ss.ss_family == AF_INET) {
@@ -345,23 +315,6 @@ bound_text(int fd, char *out, size_t len)
 		(void)snprintf(out, len, "family:%d", ss.ss_family);
 }
 
-static int
-sockopt(int fd, int level, int opt)
-{
-	socklen_t	sl = sizeof(int);
-	int		v = -1;
-
-	if (getsockopt(fd, level, opt, &v, &sl) == -1)
-		return -1;
-	return v;
-}
-
-static int
-setopt(int fd, int level, int opt, int v)
-{
-	return setsockopt(fd, level, opt, &v, sizeof(v));
-}
-
 /* One bind() as the contract sees it: 0 or an errno; *kept tells
  * whether errno was left alone on success. */
 static int
@@ -380,79 +333,119 @@ do_bind(int fd, const struct sockaddr *sa, socklen_t sl, int *kept)
 static const char *
 res(int e)
 {
-	return e == 0 ? "ok" : ename(e);
+	return e == 0 ? "ok" : errname(e);
 }
 
 /* ---- CASE bind ------------------------------------------------------ */
+
+/* Connect fd to t's own address (the wildcard means loopback), say how. */
+static void
+say_connect(int fd, const struct target *t)
+{
+	struct sockaddr_storage	 ss = t->ss;
+	struct sockaddr_in6	*s6 = (void *)&ss;
+	struct sockaddr_in	*s4 = (void *)&ss;
+	int			 r;
+
+	if (t->domain == AF_INET6) {
+		if (IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
+			s6->sin6_addr = in6addr_loopback;
+	} else if (t->domain == AF_INET) {
+		if (s4->sin_addr.s_addr == htonl(INADDR_ANY))
+			s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	}
+	r = connect(fd, (struct sockaddr *)&ss, t->sl);
+	say("connect=%s", r == 0 ? "ok" : errname(errno));
+}
+
+/* The options of CASE bind that follow SOCK ADDR PORT. */
+struct bind_opts {
+	int		 reuseport, reuseaddr, v6only, prebind, len24, connect;
+	int		 reps, hold;
+};
+
+/*
+ * Parse argv[3..] of CASE bind into *o (usage() on an unknown word or a
+ * repeat count below 1), and send stderr to the file "stderr:PATH" names.
+ */
+static void
+parse_bind_opts(int argc, char **argv, struct bind_opts *o)
+{
+	const struct { const char *word; int *flag, value; } words[] = {
+		{ "reuseport", &o->reuseport, 1 },
+		{ "reuseaddr", &o->reuseaddr, 1 },
+		{ "v6only", &o->v6only, 1 },
+		{ "dual", &o->v6only, 0 },
+		{ "prebind", &o->prebind, 1 },
+		{ "len24", &o->len24, 1 },
+		{ "connect", &o->connect, 1 },
+	};
+	const char	*errpath = NULL;
+	size_t		 k;
+	int		 i, efd;
+
+	memset(o, 0, sizeof(*o));
+	o->v6only = -1;
+	o->reps = 1;
+	for (i = 3; i < argc; i++) {
+		for (k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+			if (strcmp(argv[i], words[k].word) == 0)
+				break;
+		if (k < sizeof(words) / sizeof(words[0]))
+			*words[k].flag = words[k].value;
+		else if (strncmp(argv[i], "stderr:", 7) == 0)
+			errpath = argv[i] + 7;
+		else if (strncmp(argv[i], "repeat:", 7) == 0)
+			o->reps = atoi(argv[i] + 7);
+		else if (strncmp(argv[i], "hold:", 5) == 0)
+			o->hold = atoi(argv[i] + 5);
+		else
+			usage();
+	}
+	if (o->reps < 1)
+		usage();
+	if (errpath != NULL) {
+		efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0644);
+		if (efd == -1 || dup2(efd, 2) != 2)
+			setup_failed("setup", "stderr", errno);
+		(void)close(efd);
+	}
+}
 
 static int
 case_bind(int argc, char **argv)
 {
 	struct target	 t;
+	struct bind_opts o;
 	struct stat	 st0, st1;
-	const char	*errpath = NULL;
 	char		 b[128];
-	int		 i, fd = -1, e = 0, kept = 0, before, after, reps = 1;
-	int		 f_reuseport = 0, f_reuseaddr = 0, f_v6only = -1;
-	int		 f_prebind = 0, f_len24 = 0, f_connect = 0, hold = 0;
-	int		 nok = 0, nfail = 0, r;
+	int		 i, fd = -1, e = 0, kept = 0, before = 0, after = 0;
+	int		 nok = 0, nfail = 0;
 	socklen_t	 sl;
 
 	if (argc < 3)
 		usage();
 	parse_sock(argv[0], &t);
 	parse_addr(argv[1], argv[2], &t);
-	for (i = 3; i < argc; i++) {
-		if (strcmp(argv[i], "reuseport") == 0)
-			f_reuseport = 1;
-		else if (strcmp(argv[i], "reuseaddr") == 0)
-			f_reuseaddr = 1;
-		else if (strcmp(argv[i], "v6only") == 0)
-			f_v6only = 1;
-		else if (strcmp(argv[i], "dual") == 0)
-			f_v6only = 0;
-		else if (strcmp(argv[i], "prebind") == 0)
-			f_prebind = 1;
-		else if (strcmp(argv[i], "len24") == 0)
-			f_len24 = 1;
-		else if (strcmp(argv[i], "connect") == 0)
-			f_connect = 1;
-		else if (strncmp(argv[i], "stderr:", 7) == 0)
-			errpath = argv[i] + 7;
-		else if (strncmp(argv[i], "repeat:", 7) == 0)
-			reps = atoi(argv[i] + 7);
-		else if (strncmp(argv[i], "hold:", 5) == 0)
-			hold = atoi(argv[i] + 5);
-		else
-			usage();
-	}
-	if (reps < 1)
-		usage();
-	if (errpath != NULL) {
-		int	efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC |
-		    O_CLOEXEC, 0644);
-
-		if (efd == -1 || dup2(efd, 2) != 2)
-			setup_fail("setup", "stderr", errno);
-		(void)close(efd);
-	}
+	parse_bind_opts(argc, argv, &o);
 	sl = t.sl;
-	if (f_len24) {
+	if (o.len24) {
 		if (t.domain != AF_INET6)
 			usage();
 		sl = 24;		/* SIN6_LEN_RFC2133 */
 	}
-	for (i = 0; i < reps; i++) {
+	for (i = 0; i < o.reps; i++) {
 		if (fd >= 0)
 			(void)close(fd);
 		if ((fd = new_socket(&t)) == -1)
-			setup_fail("socket", argv[0], errno);
-		if ((f_reuseport && setopt(fd, SOL_SOCKET, SO_REUSEPORT, 1)) ||
-		    (f_reuseaddr && setopt(fd, SOL_SOCKET, SO_REUSEADDR, 1)) ||
-		    (f_v6only >= 0 && setopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
-		    f_v6only)))
-			setup_fail("setup", "setsockopt", errno);
-		if (f_prebind) {
+			setup_failed("socket", argv[0], errno);
+		if ((o.reuseport && setint(fd, SOL_SOCKET, SO_REUSEPORT, 1)) ||
+		    (o.reuseaddr && setint(fd, SOL_SOCKET, SO_REUSEADDR, 1)) ||
+		    (o.v6only >= 0 && setint(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+		    o.v6only)))
+			setup_failed("setup", "setsockopt", errno);
+		if (o.prebind) {
 			struct sockaddr_storage	ss = t.ss;
 
 			if (t.domain == AF_INET6)
@@ -460,10 +453,10 @@ case_bind(int argc, char **argv)
 			else
 				((struct sockaddr_in *)&ss)->sin_port = 0;
 			if (bind(fd, (struct sockaddr *)&ss, t.sl) == -1)
-				setup_fail("setup", "prebind", errno);
+				setup_failed("setup", "prebind", errno);
 		}
 		if (fstat(fd, &st0) == -1)
-			setup_fail("setup", "fstat", errno);
+			setup_failed("setup", "fstat", errno);
 		before = tap_fd_count();
 		e = do_bind(fd, (struct sockaddr *)&t.ss, sl, &kept);
 		after = tap_fd_count();
@@ -478,32 +471,16 @@ case_bind(int argc, char **argv)
 	say("same_socket=%d", fstat(fd, &st1) == 0 && st1.st_dev ==
 	    st0.st_dev && st1.st_ino == st0.st_ino);
 	say("fds_leaked=%d", after - before);
-	say("listening=%d", sockopt(fd, SOL_SOCKET, SO_ACCEPTCONN) == 1);
+	say("listening=%d", getint(fd, SOL_SOCKET, SO_ACCEPTCONN) == 1);
 	bound_text(fd, b, sizeof(b));
 	say("bound=%s", b);
-	if (reps > 1)
+	if (o.reps > 1)
 		say("ok=%d\nfailed=%d", nok, nfail);
-	if (f_connect) {
-		struct sockaddr_storage	ss = t.ss;
-
-		/* To our own address; the wildcard means loopback. */
-		if (t.domain == AF_INET6) {
-			struct sockaddr_in6	*s6 = (void *)&ss;
-
-			if (IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
-				s6->sin6_addr = in6addr_loopback;
-		} else if (t.domain == AF_INET) {
-			struct sockaddr_in	*s4 = (void *)&ss;
-
-			if (s4->sin_addr.s_addr == htonl(INADDR_ANY))
-				s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		}
-		r = connect(fd, (struct sockaddr *)&ss, t.sl);
-		say("connect=%s", r == 0 ? "ok" : ename(errno));
-	}
+	if (o.connect)
+		say_connect(fd, &t);
 	flush_report();
-	if (hold > 0) {
-		struct timespec	ts = { hold, 0 };
+	if (o.hold > 0) {
+		struct timespec	ts = { o.hold, 0 };
 
 		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 			;
@@ -526,7 +503,7 @@ case_twice(int argc, char **argv)
 	parse_sock(argv[0], &t);
 	parse_addr(argv[1], argv[2], &t);
 	if ((a = new_socket(&t)) == -1 || (b = new_socket(&t)) == -1)
-		setup_fail("socket", argv[0], errno);
+		setup_failed("socket", argv[0], errno);
 	say("first=%s", res(do_bind(a, (struct sockaddr *)&t.ss, t.sl, NULL)));
 	say("second=%s", res(do_bind(b, (struct sockaddr *)&t.ss, t.sl,
 	    NULL)));
@@ -550,7 +527,7 @@ thread_bind(void *arg)
 
 	(void)pthread_barrier_wait(j->go);
 	j->err = do_bind(j->fd, (struct sockaddr *)&j->t.ss, j->t.sl, NULL);
-	j->listening = sockopt(j->fd, SOL_SOCKET, SO_ACCEPTCONN) == 1;
+	j->listening = getint(j->fd, SOL_SOCKET, SO_ACCEPTCONN) == 1;
 	return NULL;
 }
 
@@ -570,7 +547,7 @@ case_threads(int argc, char **argv)
 	if (port < 1 || port + n > 65536)
 		usage();
 	if (pthread_barrier_init(&go, NULL, (unsigned)n) != 0)
-		setup_fail("setup", "barrier", errno);
+		setup_failed("setup", "barrier", errno);
 	for (i = 0; i < n; i++) {
 		char	p[8];
 
@@ -579,12 +556,12 @@ case_threads(int argc, char **argv)
 		parse_addr(argv[2], p, &jobs[i].t);
 		jobs[i].go = &go;
 		if ((jobs[i].fd = new_socket(&jobs[i].t)) == -1)
-			setup_fail("socket", argv[1], errno);
+			setup_failed("socket", argv[1], errno);
 	}
 	before = tap_fd_count();
 	for (i = 0; i < n; i++)
 		if (pthread_create(&tid[i], NULL, thread_bind, &jobs[i]) != 0)
-			setup_fail("setup", "pthread_create", errno);
+			setup_failed("setup", "pthread_create", errno);
 	for (i = 0; i < n; i++)
 		(void)pthread_join(tid[i], NULL);
 	after = tap_fd_count();
@@ -594,7 +571,7 @@ case_threads(int argc, char **argv)
 		else
 			(void)snprintf(errs + strlen(errs), sizeof(errs) -
 			    strlen(errs), "%s%ld:%s", errs[0] ? "," : "",
-			    port + i, ename(jobs[i].err));
+			    port + i, errname(jobs[i].err));
 		nlisten += jobs[i].listening;
 		(void)close(jobs[i].fd);
 	}
@@ -660,7 +637,7 @@ tally_text(char *buf, size_t len)
 	(void)snprintf(buf, len, "%s", ntally ? "" : "none");
 	for (i = 0; i < ntally; i++)
 		(void)snprintf(buf + strlen(buf), len - strlen(buf), "%s%s:%d",
-		    i ? "," : "", ename(tally_e[i]), tally_n[i]);
+		    i ? "," : "", errname(tally_e[i]), tally_n[i]);
 }
 
 static int
@@ -682,16 +659,16 @@ case_sigalrm(int argc, char **argv)
 	sa.sa_flags = 0;		/* no SA_RESTART: every syscall EINTRs */
 	(void)sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) == -1)
-		setup_fail("setup", "sigaction", errno);
+		setup_failed("setup", "sigaction", errno);
 	before = tap_fd_count();
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (setitimer(ITIMER_REAL, &it, NULL) == -1)
-		setup_fail("setup", "setitimer", errno);
+		setup_failed("setup", "setitimer", errno);
 	while ((binds < min || ms_since(&t0) < 300) && binds < 100000) {
 		if ((fd = new_socket(&t)) == -1) {
 			if (errno == EINTR)
 				continue;
-			setup_fail("socket", argv[0], errno);
+			setup_failed("socket", argv[0], errno);
 		}
 		e = do_bind(fd, (struct sockaddr *)&t.ss, t.sl, NULL);
 		binds++;
@@ -732,9 +709,9 @@ case_sigchld(int argc, char **argv)
 	sa.sa_flags = SA_RESTART;
 	(void)sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGCHLD, &sa, NULL) == -1)
-		setup_fail("setup", "sigaction", errno);
+		setup_failed("setup", "sigaction", errno);
 	if ((fd = new_socket(&t)) == -1)
-		setup_fail("socket", argv[0], errno);
+		setup_failed("socket", argv[0], errno);
 	before = tap_fd_count();
 	e = do_bind(fd, (struct sockaddr *)&t.ss, t.sl, NULL);
 	after = tap_fd_count();
@@ -750,7 +727,7 @@ case_sigchld(int argc, char **argv)
 	say("result=%s", res(e));
 	say("sigchld=%d", (int)chlds);
 	if (w == -1)
-		say("waitpid=%s", ename(errno));
+		say("waitpid=%s", errname(errno));
 	else
 		say("waitpid=%ld", (long)w);
 	say("fds_leaked=%d", after - before);

@@ -68,46 +68,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proto.h"
+#include "private.h"
+#include "testlib.h"
 
 #define CHAN_FD		3
 #define REPLY_WAIT	5	/* seconds */
 
-static const struct {
-	int		 e;
-	const char	*name;
-} enames[] = {
-	{ EPERM, "EPERM" }, { EACCES, "EACCES" }, { ENOENT, "ENOENT" },
-	{ EINVAL, "EINVAL" }, { EADDRINUSE, "EADDRINUSE" },
-	{ EADDRNOTAVAIL, "EADDRNOTAVAIL" }, { EISCONN, "EISCONN" },
-	{ ENOTCONN, "ENOTCONN" }, { EPROTONOSUPPORT, "EPROTONOSUPPORT" },
-	{ EBADMSG, "EBADMSG" }, { EPROTO, "EPROTO" },
-	{ ECONNREFUSED, "ECONNREFUSED" }, { ECONNRESET, "ECONNRESET" },
-	{ EAGAIN, "EAGAIN" }, { ENOTSOCK, "ENOTSOCK" },
-	{ EAFNOSUPPORT, "EAFNOSUPPORT" }, { EOPNOTSUPP, "EOPNOTSUPP" },
-	{ EMSGSIZE, "EMSGSIZE" }, { ETIMEDOUT, "ETIMEDOUT" },
-	{ EPIPE, "EPIPE" }, { ENODEV, "ENODEV" }, { ENETUNREACH, "ENETUNREACH" },
-};
-
-static const char *
-ename(int e)
-{
-	static char	buf[32];
-	size_t		i;
-
-	for (i = 0; i < sizeof(enames) / sizeof(enames[0]); i++)
-		if (enames[i].e == e)
-			return enames[i].name;
-	(void)snprintf(buf, sizeof(buf), "E%d", e);
-	return buf;
-}
-
-static void __attribute__((noreturn))
-setup_fail(const char *what)
-{
-	printf("setup-error=%s: %s\n", what, strerror(errno));
-	exit(3);
-}
 
 static void __attribute__((noreturn))
 usage(void)
@@ -319,20 +285,10 @@ netns_cookie(int fd)
 /* ---- messages -------------------------------------------------------- */
 
 static void
-hdr(struct ph_hdr *h, uint16_t type, uint32_t len)
-{
-	memset(h, 0, sizeof(*h));
-	h->len = len;
-	h->type = type;
-	h->version = PH_PROTO_VERSION;
-	h->id = msgid;
-}
-
-static void
 make_bind(struct ph_msg_bind *m, const char *addr, int port)
 {
 	memset(m, 0, sizeof(*m));
-	hdr(&m->hdr, PH_MSG_BIND, sizeof(*m));
+	ph__hdr_init(&m->hdr, PH_MSG_BIND, sizeof(*m), msgid);
 	if (strchr(addr, ':') != NULL) {
 		m->family = AF_INET6;
 		if (inet_pton(AF_INET6, addr, m->addr) != 1)
@@ -349,7 +305,7 @@ static void
 make_open(struct ph_msg_open *m, const char *kind, const char *arg)
 {
 	memset(m, 0, sizeof(*m));
-	hdr(&m->hdr, PH_MSG_OPEN, sizeof(*m));
+	ph__hdr_init(&m->hdr, PH_MSG_OPEN, sizeof(*m), msgid);
 	if (strcmp(kind, "raw4") == 0 || strcmp(kind, "raw6") == 0) {
 		m->kind = kind[3] == '4' ? PH_OPEN_RAW4 : PH_OPEN_RAW6;
 		m->protocol = (uint32_t)strtoul(arg, NULL, 10);
@@ -365,12 +321,6 @@ static int
 send_msg(int s, const void *buf, size_t len, const int *fds, int nfds,
     int plain)
 {
-	union {
-		struct cmsghdr	c;
-		char		b[CMSG_SPACE(4 * sizeof(int))];
-	} ctl;
-	struct msghdr	msg;
-	struct iovec	iov = { (void *)buf, len };
 	ssize_t		n;
 	int		r;
 
@@ -385,19 +335,7 @@ send_msg(int s, const void *buf, size_t len, const int *fds, int nfds,
 		(void)signal(SIGPIPE, old);
 		return r;
 	}
-	memset(&msg, 0, sizeof(msg));
-	memset(&ctl, 0, sizeof(ctl));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (nfds > 0) {
-		msg.msg_control = ctl.b;
-		msg.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
-		ctl.c.cmsg_level = SOL_SOCKET;
-		ctl.c.cmsg_type = SCM_RIGHTS;
-		ctl.c.cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
-		memcpy(CMSG_DATA(&ctl.c), fds, (size_t)nfds * sizeof(int));
-	}
-	n = sendmsg(s, &msg, MSG_NOSIGNAL);
+	n = send_fds(s, buf, len, fds, nfds, MSG_NOSIGNAL);
 	return n == (ssize_t)len ? 0 : -errno;
 }
 
@@ -478,21 +416,17 @@ read_reply(int s)
 static int
 daemon_connect(void)
 {
-	struct sockaddr_un	sun;
-	int			s;
+	const char	*what;
+	int		 s;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(daemon_path) >= sizeof(sun.sun_path))
+	if (strlen(daemon_path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		usage();
-	memcpy(sun.sun_path, daemon_path, strlen(daemon_path) + 1);
-	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
+	if ((s = unix_connect(daemon_path, SOCK_SEQPACKET, &what)) != -1)
+		return s;
+	if (strcmp(what, "socket") == 0)
 		setup_fail("socket");
-	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		printf("result=connect:%s\n", ename(errno));
-		exit(0);
-	}
-	return s;
+	printf("result=connect:%s\n", ename(errno));
+	exit(0);
 }
 
 /* Open the -F fds: PATH N times and a pipe, all inheritable. */
@@ -792,6 +726,33 @@ act_open(int argc, char **argv, const char *dropto)
 }
 
 /*
+ * The open-request CASEs of act_msg(): spoil o as c says and return 1,
+ * or return 0 if c is not one of them.  "openfd" leaves o valid (it is
+ * sent with an fd, which an open request must not carry).
+ */
+static int
+spoil_open(const char *c, struct ph_msg_open *o)
+{
+	if (strcmp(c, "openfd") == 0)
+		;
+	else if (strcmp(c, "openreserved") == 0)
+		o->reserved = 1;
+	else if (strcmp(c, "openflags") == 0)
+		o->flags = 1;
+	else if (strcmp(c, "openproto0") == 0)
+		o->protocol = 0;
+	else if (strcmp(c, "openkind") == 0)
+		o->kind = 9;
+	else if (strcmp(c, "openifjunk") == 0) {
+		o->kind = PH_OPEN_PACKET;
+		o->protocol = 0;
+		memcpy(o->ifname, "lo\0x", 4);
+	} else
+		return 0;
+	return 1;
+}
+
+/*
  * msg CASE: a bind (or open) request for a granted ADDR:PORT, spoilt as
  * CASE says; "valid" is the unspoilt control.
  */
@@ -860,36 +821,11 @@ act_msg(int argc, char **argv, const char *dropto)
 	} else if (strcmp(c, "empty") == 0) {
 		len = 0;
 		nfds = 0;
-	} else if (strcmp(c, "openfd") == 0) {
+	} else if (spoil_open(c, &o)) {
 		buf = &o;
 		len = sizeof(o);
-	} else if (strcmp(c, "openreserved") == 0) {
-		o.reserved = 1;
-		buf = &o;
-		len = sizeof(o);
-		nfds = 0;
-	} else if (strcmp(c, "openflags") == 0) {
-		o.flags = 1;
-		buf = &o;
-		len = sizeof(o);
-		nfds = 0;
-	} else if (strcmp(c, "openproto0") == 0) {
-		o.protocol = 0;
-		buf = &o;
-		len = sizeof(o);
-		nfds = 0;
-	} else if (strcmp(c, "openkind") == 0) {
-		o.kind = 9;
-		buf = &o;
-		len = sizeof(o);
-		nfds = 0;
-	} else if (strcmp(c, "openifjunk") == 0) {
-		o.kind = PH_OPEN_PACKET;
-		o.protocol = 0;
-		memcpy(o.ifname, "lo\0x", 4);
-		buf = &o;
-		len = sizeof(o);
-		nfds = 0;
+		if (strcmp(c, "openfd") != 0)
+			nfds = 0;	/* only "openfd" sends one */
 	} else
 		usage();
 	prepare_and_drop(buf, len, nfds > 0 ? fds[0] : -1, dropto);

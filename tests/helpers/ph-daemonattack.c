@@ -60,45 +60,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proto.h"
+#include "private.h"
+#include "testlib.h"
 
 static const char	*sock_path;
-
-static void __attribute__((noreturn))
-setup_fail(const char *what)
-{
-	printf("setup-error=%s: %s\n", what, strerror(errno));
-	fflush(stdout);
-	exit(3);
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 daemon_connect(void)
 {
-	struct sockaddr_un	sun;
-	int			s;
+	const char	*what;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (sock_path == NULL || strlen(sock_path) >= sizeof(sun.sun_path))
-		return -1;
-	memcpy(sun.sun_path, sock_path, strlen(sock_path) + 1);
-	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		close(s);
-		return -1;
-	}
-	return s;
+	return unix_connect(sock_path, SOCK_SEQPACKET, &what);
 }
 
 static void
@@ -117,29 +89,8 @@ bind_req(struct ph_msg_bind *m, uint16_t port, uint32_t id)
 static int
 send_fd(int s, const void *buf, size_t len, int fd)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct iovec	iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr	msg;
-	struct cmsghdr	*c;
-
-	memset(&msg, 0, sizeof(msg));
-	memset(&ctl, 0, sizeof(ctl));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (fd >= 0) {
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = sizeof(ctl.buf);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	return sendmsg(s, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)len ?
-	    0 : -1;
+	return send_fds(s, buf, len, &fd, fd >= 0,
+	    MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)len ? 0 : -1;
 }
 
 /* Wait up to ms for a reply; its error (>= 0), or -1 for none. */

@@ -8,10 +8,11 @@
  *   ph-race ATTACK N [MAXSECONDS]
  *
  * ATTACK:
- *   synack4, synack6   S49: ask for tcp 127.0.0.1:80 ([::1]:80); a thread
- *       spins on getsockname() and connect()s the socket to a listener of
- *       ours the moment port 80 appears (between the broker's bind() and
- *       listen()).  A win: that connection completes.
+ *   synack4, synack6, synack6any   S49: ask for tcp 127.0.0.1:80 ([::1]:80,
+ *       [::]:80); a thread spins on getsockname() and connect()s the
+ *       socket to a listener of ours the moment port 80 appears (between
+ *       the broker's bind() and listen()).  A win: that connection
+ *       completes.
  *   unspec4   S49, not raced: after a grant, connect(AF_UNSPEC) turns the
  *       listener back into a bound socket; then connect() it.
  *   v6only    S50: ask for tcp [::]:543 while a thread flips IPV6_V6ONLY
@@ -23,10 +24,12 @@
  *   control   no broker: as root, bind port 80 and connect from it (the
  *       detector's control, kernel-facts V12): must print wins=1.
  *
- * Output: "attempts=N granted=N refused=N issued=N wins=N" (issued: how
- * often the racing call got in while the socket was still unconnected,
- * i.e. the race was really run; synack* go on past N, up to 5 N, until
- * it did) and "last_error=TEXT".  Exit 0 when the
+ * Output: "attempts=N granted=N refused=N issued=N guarded=N wins=N"
+ * (issued: how often the racing call got in while the socket was still
+ * unconnected, a SYN sent; guarded: how often it got in and found no
+ * route, the broker's guard, ENODEV or ENETUNREACH: either way the race
+ * was really run; synack* go on past N, up to 5 N, until it was) and
+ * "last_error=TEXT".  Exit 0 when the
  * attack ran, 3 when it could not be set up.
  */
 #include <sys/socket.h>
@@ -47,21 +50,15 @@
 #include <unistd.h>
 
 #include "porthole.h"
+#include "testlib.h"
 
 #define WAIT_MS		5	/* for a handshake on loopback to finish */
 
 static const char	*attack;
-static _Atomic int	 stop, issued_now;
+static _Atomic int	 stop, issued_now, guarded_now;
 static int		 victim = -1;
 static struct sockaddr_storage	target;
 static socklen_t	 target_len;
-
-static void __attribute__((noreturn))
-setup_fail(const char *what)
-{
-	printf("setup-error=%s: %s\n", what, strerror(errno));
-	exit(3);
-}
 
 static void
 addr_of(int family, const char *a, int port, struct sockaddr_storage *ss,
@@ -85,19 +82,6 @@ addr_of(int family, const char *a, int port, struct sockaddr_storage *ss,
 			setup_fail("inet_pton");
 		*sl = sizeof(*s4);
 	}
-}
-
-static int
-port_of(int fd)
-{
-	struct sockaddr_storage	ss;
-	socklen_t		sl = sizeof(ss);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
-		return -1;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
 /* A listener of ours on loopback (any port): where the attacker connects. */
@@ -165,6 +149,8 @@ racer(void *arg)
 			if (connect(victim, (struct sockaddr *)&target,
 			    target_len) == 0 || errno == EINPROGRESS)
 				issued_now = 1;
+			else if (errno == ENODEV || errno == ENETUNREACH)
+				guarded_now = 1;
 			return NULL;
 		}
 		on = !on;
@@ -243,7 +229,8 @@ control(void)
 		setup_fail("control: bind port 80 (needs root)");
 	(void)connect(fd, (struct sockaddr *)&target, target_len);
 	won = established(fd) + accepted_privileged(l);
-	printf("attempts=1 granted=0 refused=0 issued=1 wins=%d\n", won > 0);
+	printf("attempts=1 granted=0 refused=0 issued=1 guarded=0 wins=%d\n",
+	    won > 0);
 	return 0;
 }
 
@@ -257,6 +244,7 @@ main(int argc, char **argv)
 	char			why[128], last[160] = "";
 	int			n, secs, i, r, fam, l = -1, un = 0;
 	int			granted = 0, refused = 0, issued = 0, wins = 0;
+	int			guarded = 0;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: ph-race ATTACK N [MAXSECONDS]\n");
@@ -268,10 +256,12 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (strcmp(attack, "control") == 0)
 		return control();
-	fam = strcmp(attack, "synack6") == 0 || strcmp(attack, "v6only") == 0 ?
-	    AF_INET6 : AF_INET;
+	fam = strncmp(attack, "synack6", 7) == 0 ||
+	    strcmp(attack, "v6only") == 0 ? AF_INET6 : AF_INET;
 	if (strcmp(attack, "v6only") == 0)
 		addr_of(AF_INET6, "::", 543, &ss, &sl);
+	else if (strcmp(attack, "synack6any") == 0)
+		addr_of(AF_INET6, "::", 80, &ss, &sl);
 	else
 		addr_of(fam, fam == AF_INET6 ? "::1" : "127.0.0.1", 80, &ss,
 		    &sl);
@@ -284,7 +274,7 @@ main(int argc, char **argv)
 	 * bounded by 5 N and the same time, so that a run that never
 	 * entered the race cannot pass for one that did.
 	 */
-	for (i = 0; i < n || (issued == 0 && i < 5 * n &&
+	for (i = 0; i < n || (issued + guarded == 0 && i < 5 * n &&
 	    strncmp(attack, "synack", 6) == 0); i++) {
 		(void)clock_gettime(CLOCK_MONOTONIC, &t);
 		if (t.tv_sec - t0.tv_sec >= secs)
@@ -295,6 +285,7 @@ main(int argc, char **argv)
 			setup_fail("socket");
 		stop = 0;
 		issued_now = 0;
+		guarded_now = 0;
 		if (strcmp(attack, "unspec4") != 0 &&
 		    pthread_create(&th, NULL, racer, NULL) != 0)
 			setup_fail("pthread_create");
@@ -326,6 +317,7 @@ main(int argc, char **argv)
 				    strerror(errno));
 		}
 		issued += issued_now;
+		guarded += guarded_now;
 		if (strcmp(attack, "v6only") == 0)
 			wins += port_of(victim) > 0 && v4_reaches(victim);
 		else if (strcmp(attack, "reuseport") == 0)
@@ -336,8 +328,8 @@ main(int argc, char **argv)
 		if (l >= 0)
 			wins += accepted_privileged(l);
 	}
-	printf("attempts=%d granted=%d refused=%d issued=%d wins=%d\n", i,
-	    granted, refused, issued, wins);
+	printf("attempts=%d granted=%d refused=%d issued=%d guarded=%d "
+	    "wins=%d\n", i, granted, refused, issued, guarded, wins);
 	if (strcmp(attack, "unspec4") == 0)
 		printf("disconnected=%d\n", un);
 	printf("last_error=%s\n", last);

@@ -72,6 +72,12 @@ say() {		# path line
 }
 # A client that only reads: what a refused peer sees.
 hear() { timeout 10 unixclient "$1" sh -c 'cat <&6'; }
+# timed_hear PATH: hear PATH; $out, $rc, and $el the seconds it took.
+timed_hear() {
+	_s0=$(date +%s)
+	out=$(hear "$1"); rc=$?
+	el=$(($(date +%s) - _s0))
+}
 
 # Programs.
 cat >"$T/env.sh" <<'EOF'
@@ -403,12 +409,7 @@ import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.connect("\0" + sys.argv[1])
 s.shutdown(socket.SHUT_WR)
-b = b""
-while True:
-    d = s.recv(4096)
-    if not d:
-        break
-    b += d
+b = b"".join(iter(lambda: s.recv(4096), b""))
 sys.stdout.write(b.decode())' "$name")
 	matches "-a: PROGRAM served us" "$aout" '^PROTO=UNIX$'
 	matches "-a: UNIXLOCALPATH is @NAME" "$aout" "^UNIXLOCALPATH=@$name\$"
@@ -484,9 +485,7 @@ stop "$srv" >/dev/null
 # ignores it, 2 s later.  Both reach the whole process group.
 srv t -p "$T/p/t" -t 1 "$T/hold.sh"
 wait_for 50 listening "$T/p/t"
-s0=$(date +%s)
-out=$(hear "$T/p/t"); rc=$?
-el=$(($(date +%s) - s0))
+timed_hear "$T/p/t"
 is "-t 1: the connection ends (not by timeout)" "$rc:$out" "0:ready"
 ok "-t 1: after 1 to 4 s ($el)" test "$el" -ge 1 -a "$el" -le 4
 wait_for 50 grep -q lifetime "$T/t.err"
@@ -501,9 +500,7 @@ EOF
 chmod 0755 "$T/stubborn.sh"
 srv k -p "$T/p/k" -t 1 "$T/stubborn.sh"
 wait_for 50 listening "$T/p/k"
-s0=$(date +%s)
-out=$(hear "$T/p/k"); rc=$?
-el=$(($(date +%s) - s0))
+timed_hear "$T/p/k"
 is "-t 1, SIGTERM ignored: SIGKILL ends it" "$rc:$out" "0:ready"
 ok "...after 2 to 6 s ($el)" test "$el" -ge 2 -a "$el" -le 6
 wait_for 30 no_children "$srv"; is "...grandchild sleep killed too" $? 0

@@ -20,21 +20,6 @@ mygroup=$(id -gn)
 have_py=0
 command -v python3 >/dev/null 2>&1 && have_py=1
 
-# wait_sock PATH: until PATH is a socket, at most 5 s.
-wait_sock() {
-	i=0
-	while [ ! -S "$1" ] && [ $i -lt 250 ]; do
-		sleep 0.02; i=$((i + 1))
-	done
-	[ -S "$1" ]
-}
-# wait_file PATH: until PATH is non-empty, at most 5 s.
-wait_file() {
-	i=0
-	while [ ! -s "$1" ] && [ $i -lt 250 ]; do
-		sleep 0.02; i=$((i + 1))
-	done
-}
 # pc ARGS...: porthole connect, never for more than 10 s.
 pc() { timeout -k 2 10 "$PORTHOLE" connect "$@"; }
 
@@ -193,12 +178,7 @@ s = socket.socket(socket.AF_UNIX)
 s.bind(sys.argv[1]); s.listen(1)
 c, _ = s.accept()
 c.sendall(b"hello\n"); c.shutdown(socket.SHUT_WR)
-data = b""
-while True:
-    b = c.recv(65536)
-    if not b:
-        break
-    data += b
+data = b"".join(iter(lambda: c.recv(65536), b""))
 open(sys.argv[2], "wb").write(data)
 EOF
 	wait_sock "$T/s/py"

@@ -47,9 +47,9 @@ get() { sed -n "s/^$1=//p" "$2"; }
 words() { get "$1" "$2" | tr ' ' '\n' | grep . | sort -u; }
 
 # --- the directives agree with the code ------------------------------------
-# Capabilities: every CAP_ portholed.c keeps (BIND_CAPS and CAP_NET_RAW)
+# Capabilities: every CAP_ portholed.c keeps (BIND_CAPS, over its lines)
 # is in the bounding and the ambient set, and nothing else is.
-code_caps=$( (sed -n '/^#define BIND_CAPS/p' "$SRC"; echo CAP_NET_RAW) |
+code_caps=$( (sed -n '/^#define BIND_CAPS/,/[^\\]$/p' "$SRC"; echo CAP_NET_RAW) |
     grep -o 'CAP_[A-Z_]*' | grep -v '^CAP_$' | sort -u)
 matches "portholed.c names the capabilities it keeps" "$code_caps" \
     CAP_NET_BIND_SERVICE
@@ -70,7 +70,9 @@ matches "priv.c still makes raw and packet sockets (the check above bites)" \
 # Tasks: portholed, its --user child, CLOSER_MAX closers and the kill of
 # ExecReload=, which runs in the same cgroup.
 closers=$(sed -n 's/^#define[[:space:]]*CLOSER_MAX[[:space:]]*\([0-9]*\).*/\1/p' \
-    "$SRC")
+    "$TOP/src/broker/closer.h")
+matches "closer.h says how many closers there are (the check below bites)" \
+    "${closers:-}" '^[1-9][0-9]*$'
 tasks=$(get TasksMax "$SVC")
 ok "TasksMax=$tasks leaves room for portholed, its child, ${closers:-0} closers and kill" \
     test "$tasks" -ge $((${closers:-0} + 3)) -a "$tasks" -ge 4

@@ -3,7 +3,8 @@
 # assertions, a per-test temporary directory, fd-leak-free cleanup.
 #
 # Provides: ok DESC CMD..., fails DESC CMD..., is DESC GOT WANT,
-# matches DESC TEXT PATTERN, skip N REASON, finish; $T (mode 0700),
+# matches DESC TEXT PATTERN, skip N REASON, finish; mode_of, wait_for,
+# wait_sock, wait_file; $T (mode 0700),
 # $PORTHOLE (the built command), TOP and BUILD from tests/run.sh.
 set -u
 : "${TOP:?run through tests/run.sh}" "${BUILD:?run through tests/run.sh}"
@@ -71,3 +72,7 @@ wait_for() {
 		sleep 0.1
 	done
 }
+# wait_sock PATH: until PATH is a socket (0), at most 5 s (1).
+wait_sock() { wait_for 50 test -S "$1"; }
+# wait_file PATH: until PATH is non-empty (0), at most 5 s (1).
+wait_file() { wait_for 50 test -s "$1"; }

@@ -34,23 +34,20 @@ expect() {	# mode user spec want-status why
 }
 
 # A server of alice's behind `porthole run SPEC`: one HTTP answer.
-HTTP_PY='import socket
-s = socket.socket(fileno=3)
-c, _ = s.accept()
+_SOCK3_PY='import socket
+s = socket.socket(fileno=3)'
+_ANSWER_PY='c, _ = s.accept()
 c.recv(1000)
 c.sendall(b"HTTP/1.0 200 OK\r\n\r\nhello\n")
 c.close()'
+HTTP_PY="$_SOCK3_PY
+$_ANSWER_PY"
 # The dual-stack one also says what it was given.
-DUAL_PY='import socket
-s = socket.socket(fileno=3)
+DUAL_PY="$_SOCK3_PY
 print(s.family == socket.AF_INET6, s.getsockname()[0],
     s.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY), flush=True)
-c, _ = s.accept()
-c.recv(1000)
-c.sendall(b"HTTP/1.0 200 OK\r\n\r\nhello\n")
-c.close()'
-UDP_PY='import socket
-s = socket.socket(fileno=3)
+$_ANSWER_PY"
+UDP_PY="$_SOCK3_PY"'
 d, a = s.recvfrom(100)
 s.sendto(b"re:" + d, a)'
 UDP_CLIENT='import socket
@@ -173,17 +170,7 @@ table() {	# mode
 	is "$m: denial comes first: 125, not 127" "$?" 125
 }
 
-table_n=
-for m in daemon setuid caps; do
-	why=$(mode_skip "$m")
-	if [ -n "$why" ]; then
-		skip "$table_n" "$m: $why"
-		continue
-	fi
-	n0=$_n
-	table "$m"
-	[ -n "$table_n" ] || table_n=$((_n - n0))
-done
+each_mode table
 stop_daemon
 
 # --- porthole check ------------------------------------------------------

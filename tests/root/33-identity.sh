@@ -19,11 +19,11 @@
 #            uid 0 in the control (the helper run by root); a caller
 #            with mixed real and effective uids is refused; the setuid
 #            helper reads as root, then setgroups/setresgid/setresuid,
-#            then raises only the capability the request needs (strace);
-#            the file-capability helper the same; the daemon parses
-#            --user in a child as 65534 and the policy after its own
-#            drop (strace), and still keeps CAP_NET_RAW only when the
-#            policy grants raw sockets.
+#            then raises only the capabilities the request's kind needs
+#            (strace); the file-capability helper the same; the daemon
+#            parses --user in a child as 65534 and the policy after its
+#            own drop (strace), and keeps the three capabilities it
+#            serves with, whatever the policy grants.
 #   S47      a raw socket from the setuid helper is the caller's: it is
 #            made after the drop, not under setfsuid().
 . "$TOP/tests/root/broker-lib.sh"
@@ -125,13 +125,7 @@ guard_helper() {	# setuid|caps
 	is "$m: control: alice is granted the same request" "$(verdict "$out")" \
 	    "granted 127.0.0.1:81 exit:0"
 }
-for m in setuid caps; do
-	if [ -n "$(mode_skip "$m")" ]; then
-		skip 3 "$m: $(mode_skip "$m")"
-		continue
-	fi
-	guard_helper "$m"
-done
+helper_modes guard_helper 3
 # S12, S18: a caller whose real and effective uids differ (as under a
 # set-user-ID program of bob's run by alice) is refused: the setuid
 # helper acts for its real uid only if that is the channel's peer; the
@@ -150,13 +144,7 @@ mixed() {	# setuid|caps
 		matches "caps: the ids are mixed" "$out" "mixed user ids"
 	fi
 }
-for m in setuid caps; do
-	if [ -n "$(mode_skip "$m")" ]; then
-		skip 2 "$m: $(mode_skip "$m")"
-		continue
-	fi
-	mixed "$m"
-done
+helper_modes mixed 2
 # portholed with a real uid 0 it cannot drop (effective uid nobody, no
 # capabilities): the guard refuses to parse /etc/passwd for --user.
 _log_mark=$(wc -l < "$T/daemon.log")
@@ -224,10 +212,7 @@ hits_helper() {
 	: > "$T/gdb.client"
 	ids "$_m" "$@" > "$T/gdb.client" 2>&1 &
 	_j=$!
-	_i=0
-	while ! grep -qs '^helper_pid=' "$T/gdb.client" && [ $_i -lt 50 ]; do
-		sleep 0.1; _i=$((_i + 1))
-	done
+	wait_for 50 grep -qs '^helper_pid=' "$T/gdb.client"
 	_hp=$(kv helper_pid "$(cat "$T/gdb.client")")
 	timeout 30 gdb -batch -nx -p "${_hp:-0}" -x "$T/hits.py" > "$_o" 2>&1
 	wait "$_j"
@@ -257,10 +242,7 @@ if command -v gdb >/dev/null 2>&1 && gdb -batch -nx -ex 'python print(1)' \
 		"$T/ph-brokerclient" -H "$_H" -W 4000 bind tcp4 127.0.0.1 81 \
 		    > "$T/gdb.client" 2>&1 &
 		j=$!
-		i=0
-		while ! grep -qs '^helper_pid=' "$T/gdb.client" && [ $i -lt 50 ]; do
-			sleep 0.1; i=$((i + 1))
-		done
+		wait_for 50 grep -qs '^helper_pid=' "$T/gdb.client"
 		hp=$(kv helper_pid "$(cat "$T/gdb.client")")
 		timeout 30 gdb -batch -nx -p "${hp:-0}" -x "$T/hits.py" \
 		    > "$T/gdb.root" 2>&1
@@ -277,10 +259,7 @@ if command -v gdb >/dev/null 2>&1 && gdb -batch -nx -ex 'python print(1)' \
 	    --args "$PHD" -f --policy "$POLICY" --socket "$SOCK" \
 	    > "$T/gdb.daemon" 2>&1 &
 	g=$!
-	i=0
-	while ! grep -q 'listening on' "$T/gdb.daemon" && [ $i -lt 200 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
+	wait_for 200 grep -q 'listening on' "$T/gdb.daemon"
 	dp=$(sed -n 's/^HIT ph_policy_parse pid=\([0-9]*\) .*/\1/p' "$T/gdb.daemon" |
 	    head -n 1)
 	ok "daemon (under gdb): starts and listens" grep -q 'listening on' "$T/gdb.daemon"
@@ -308,11 +287,12 @@ before() {	# desc a b: 0 < a < b
 	if [ "$2" -gt 0 ] && [ "$2" -lt "$3" ]; then _result 0 "$1"
 	else echo "#   lines $2 and $3"; _result 1 "$1"; fi
 }
-# What a bind raises: CAP_NET_BIND_SERVICE, and CAP_NET_ADMIN where
-# locking the S49 filter needs it (priv.c); never CAP_NET_RAW.
-BIND_CAP='effective=1<<CAP_NET_BIND_SERVICE(\|1<<CAP_NET_ADMIN)?,'
+# What a bind raises: its kind's capabilities (priv.c's table `kinds`):
+# CAP_NET_BIND_SERVICE for the port, CAP_NET_RAW to take S49's guard off
+# (SO_BINDTOIFINDEX), CAP_NET_ADMIN to lock S49's filter where the guard
+# cannot serve (tcpguard.c).
+BIND_CAP='effective=1<<CAP_NET_BIND_SERVICE\|1<<CAP_NET_ADMIN\|1<<CAP_NET_RAW,'
 RAW_CAP='effective=1<<CAP_NET_RAW,'
-RAW_EFF='effective=[^,]*CAP_NET_RAW'
 BIND_EFF='effective=[^,]*CAP_NET_BIND_SERVICE'
 TRACE=execve,recvmsg,openat,setgroups,setresgid,setresuid,capset,bind,socket,sendmsg
 # trace MODE OUT SETPRIV-ARGS... -- CLIENT-ARGS...: ids() under root's
@@ -356,13 +336,14 @@ order() {	# setuid|caps
 	    "$(lastno "$f" '^openat\(.*("policy"|"/etc/passwd"|"/etc/group")')" "$drop"
 	before "$m: the drop comes before any capability is raised" \
 	    "$drop" "$(lineno "$f" "^capset\\(.*$BIND_CAP")"
-	before "$m: CAP_NET_BIND_SERVICE alone is raised, then bind() (S14)" \
+	before "$m: the bind's capabilities (and no others) are raised, then bind() (S14)" \
 	    "$(lineno "$f" "^capset\\(.*$BIND_CAP")" "$(lineno "$f" '^bind\(')"
 	before "$m: every capability is gone before the answer (S14)" \
 	    "$(lineno "$f" '^capset\(.*effective=0, permitted=0,')" \
 	    "$(lineno "$f" '^sendmsg\(3,')"
-	is "$m: CAP_NET_RAW is never effective for a bind" \
-	    "$(grep -cE "$RAW_EFF" "$f")" 0
+	is "$m: no capability but the bind's is ever effective for a bind" \
+	    "$(grep -o 'effective=[^,]*' "$f" |
+	    sed 's/1<<CAP_NET_\(BIND_SERVICE\|ADMIN\|RAW\)//g' | grep -c CAP_)" 0
 	f=$T/st.$m.raw
 	trace "$m" "$f" --rgid="$GA" --egid="$GB" --clear-groups -- open raw4 1
 	is "$m (traced): raw:icmp for egid $GB is granted" \
@@ -413,7 +394,9 @@ else
 	skip 28 "strace not installed"
 fi
 
-# --- portholed keeps CAP_NET_RAW only with a raw grant (S14, S15) ------
+# --- portholed keeps what it serves with, whatever the policy (S14, S15) --
+# CAP_NET_RAW is kept without a raw grant too: every TCP grant needs it
+# to take S49's guard off (tcpguard.c).
 # capof SET: the daemon's capability SET (CapEff...) as hex, without
 # CAP_NET_ADMIN (bit 12), which binding may need (priv.c's S49 filter):
 # this test is about CAP_NET_BIND_SERVICE (10) and CAP_NET_RAW (13).
@@ -430,7 +413,7 @@ daemon_caps 0000000000002400 "the policy grants raw:icmp"
 stop_daemon
 printf '# no raw grant\nallow user alice tcp:127.0.0.1:81\n' | write_policy
 ok "daemon starts with a policy that grants no raw socket" start_daemon
-daemon_caps 0000000000000400 "no raw grant: CAP_NET_RAW shed after parsing"
+daemon_caps 0000000000002400 "no raw grant: CAP_NET_RAW kept for the guard"
 out=$(ids daemon --regid="$GA" --clear-groups -- bind tcp4 127.0.0.1 81)
 is "daemon: control: and grants" "$(kv result "$out")" granted
 stop_daemon

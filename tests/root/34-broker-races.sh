@@ -4,17 +4,22 @@
 # portholed, the setuid helper and the file-capability helper, with
 # tests/helpers/ph-race.c going through libporthole as any client would.
 # Each race runs RACE_N attempts (at least 2,000) or RACE_S seconds,
-# whichever ends first, and must be won zero times; "issued" shows the
-# racing call really got in while the socket was still unconnected.
+# whichever ends first, and must be won zero times; "issued" and
+# "guarded" show the racing call really got in while the socket was
+# bound and not yet listening (a SYN went out, or the guard stopped it).
 #
 #   S49  a TCP grant is never a privileged source port: connect() raced
 #        between the broker's bind() and listen(), or after a grant via
-#        connect(AF_UNSPEC), never completes (the locked SYN-ACK filter)
+#        connect(AF_UNSPEC), never completes: the guard (127.0.0.1 and
+#        [::], tied to a missing interface: the connect() sends nothing)
+#        and the locked SYN-ACK filter ([::1]: the connect() never
+#        completes), docs/PROTOCOL.md 8.1
 #   S50  IPV6_V6ONLY flipped during a request for [::]:543 (granted only
 #        for IPv6): no socket ever receives IPv4 on 543
 #   S48  SO_REUSEPORT flipped during a request: bound at the granted
 #        address only, never shared
-#   S51  the locked filter cannot be detached or replaced
+#   S51  the locked filter cannot be detached or replaced; a guarded
+#        grant carries nothing
 #   S56  raw sockets only in the caller's network namespace
 . "$TOP/tests/root/broker-lib.sh"
 
@@ -22,7 +27,8 @@ RACE_N=${RACE_N:-2000}
 RACE_S=${RACE_S:-30}
 write_policy <<EOF
 # 34-broker-races.sh
-allow user alice tcp:127.0.0.1:80 tcp:[::1]:80 tcp:[::]:543 raw:icmp
+allow user alice tcp:127.0.0.1:80 tcp:[::1]:80 tcp:[::]:80 tcp:0.0.0.0:80
+allow user alice tcp:[::]:543 raw:icmp
 allow user bob tcp:543
 allow user carol raw:icmp
 EOF
@@ -40,6 +46,11 @@ is "control: ph-race sees a connection from port 80 complete" \
 race() {	# mode user attack [n]: ph-race's output
 	with_mode "$1" "$2" "$T/ph-race" "$3" "${4:-$RACE_N}" "$RACE_S" 2>&1
 }
+# raced MODE USER ATTACK [N]: race, its output in $out and as a comment
+raced() {
+	out=$(race "$@")
+	echo "# $1 $3: $(printf '%s' "$out" | tr '\n' ' ')"
+}
 # enough ATTEMPTS: at least RACE_N, or the whole RACE_S seconds
 enough() {
 	[ "$1" -ge "$RACE_N" ] && return 0
@@ -48,26 +59,25 @@ enough() {
 
 s49() {	# mode
 	m=$1
-	for a in synack4 synack6; do
+	for a in synack4 synack6 synack6any; do
 		t0=$(date +%s)
-		out=$(race "$m" alice "$a")
+		raced "$m" alice "$a"
 		t1=$(date +%s)
-		echo "# $m $a: $(printf '%s' "$out" | tr '\n' ' ')"
 		is "$m: $a: no connection from port 80 completes (S49)" \
 		    "$(rk wins "$out")" 0
 		ok "$m: $a: ran $RACE_N attempts or $RACE_S s" \
 		    enough "$(rk attempts "$out")" "$((t1 - t0))"
 		ok "$m: $a: the racing connect() got in before listen() (the race was run)" \
-		    test "$(rk issued "$out")" -gt 0
+		    test "$(( $(rk issued "$out") + $(rk guarded "$out") ))" -gt 0
 		ok "$m: $a: and the broker granted some of them" \
 		    test "$(rk granted "$out")" -gt 0
 	done
 	# Not raced: after a grant, connect(AF_UNSPEC) turns the listener
 	# back into a bound, unconnected socket.  Linux 6.18 then refuses
-	# connect() itself (EINVAL); older kernels may not, and the filter
-	# holds either way.
-	out=$(race "$m" alice unspec4 50)
-	echo "# $m unspec4: $(printf '%s' "$out" | tr '\n' ' ')"
+	# connect() itself (EINVAL), which the guard relies on (the broker
+	# checks it: on a kernel that allows it, every TCP grant gets the
+	# filter).
+	raced "$m" alice unspec4 50
 	is "$m: after a grant, connect(AF_UNSPEC) + connect(): never completes (S49)" \
 	    "$(rk wins "$out") $(rk granted "$out")" "0 50"
 	is "$m: (the listener was turned back into a bound socket each time)" \
@@ -77,8 +87,7 @@ each_mode s49
 
 s50() {	# mode
 	m=$1
-	out=$(race "$m" alice v6only)
-	echo "# $m v6only: $(printf '%s' "$out" | head -n 1)"
+	raced "$m" alice v6only
 	is "$m: IPV6_V6ONLY flipped during [::]:543 (IPv6 granted only): IPv4 never reaches it (S50)" \
 	    "$(rk wins "$out")" 0
 	is "$m: every such request is denied, raced or not" \
@@ -95,8 +104,7 @@ each_mode s50
 
 s48() {	# mode
 	m=$1
-	out=$(race "$m" alice reuseport)
-	echo "# $m reuseport: $(printf '%s' "$out" | head -n 1)"
+	raced "$m" alice reuseport
 	is "$m: SO_REUSEPORT flipped during a request: never bound elsewhere nor shared (S48)" \
 	    "$(rk wins "$out")" 0
 	ok "$m: (the flip was running when the broker bound)" \
@@ -105,12 +113,13 @@ s48() {	# mode
 each_mode s48
 
 # --- S51: the filter is locked, and the granted socket serves ---------------
-# ph-bindtest-like check in Python, as alice: a socket granted through the
-# daemon cannot drop or replace its filter, and still accepts and echoes
-# over IPv4 and IPv6.
+# As alice, through the daemon: a guarded grant (127.0.0.1) carries no
+# filter and has its interface back; a filtered one ([::1]) cannot drop
+# or replace its filter; both accept and echo 64 KiB.
 cat > "$T/served.py" <<'EOF'
 import ctypes, errno, os, socket, struct, sys
 lib = ctypes.CDLL(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
 res = []
 for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
     s = socket.socket(fam, socket.SOCK_STREAM)
@@ -122,19 +131,25 @@ for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
     r = lib.ph_bind(s.fileno(), raw, len(raw))
     if r != 0:
         print("bind", r); sys.exit(1)
-    try:
-        s.setsockopt(socket.SOL_SOCKET, 27, 0)          # SO_DETACH_FILTER
-        res.append("detach=ok")
-    except OSError as e:
-        res.append("detach=" + errno.errorcode[e.errno])
-    prog = struct.pack("HBBI", 6, 0, 0, 0xffffffff)     # ret -1: keep all
-    buf = ctypes.create_string_buffer(prog)
-    fprog = struct.pack("HxxxxxxP", 1, ctypes.addressof(buf))
-    try:
-        s.setsockopt(socket.SOL_SOCKET, 26, fprog)      # SO_ATTACH_FILTER
-        res.append("attach=ok")
-    except OSError as e:
-        res.append("attach=" + errno.errorcode[e.errno])
+    n = ctypes.c_uint(0)                                # SO_GET_FILTER, 0
+    if libc.getsockopt(s.fileno(), 1, 26, None, ctypes.byref(n)) != 0:
+        print("getsockopt", ctypes.get_errno()); sys.exit(1)
+    res.append("filter=%d" % n.value)
+    res.append("ifindex=%d" % s.getsockopt(socket.SOL_SOCKET, 62))
+    if n.value:
+        try:
+            s.setsockopt(socket.SOL_SOCKET, 27, 0)      # SO_DETACH_FILTER
+            res.append("detach=ok")
+        except OSError as e:
+            res.append("detach=" + errno.errorcode[e.errno])
+        prog = struct.pack("HBBI", 6, 0, 0, 0xffffffff) # ret -1: keep all
+        buf = ctypes.create_string_buffer(prog)
+        fprog = struct.pack("HxxxxxxP", 1, ctypes.addressof(buf))
+        try:
+            s.setsockopt(socket.SOL_SOCKET, 26, fprog)  # SO_ATTACH_FILTER
+            res.append("attach=ok")
+        except OSError as e:
+            res.append("attach=" + errno.errorcode[e.errno])
     c = socket.create_connection((addr, 80), timeout=2)
     a, _ = s.accept()
     c.sendall(b"x" * 65536)
@@ -153,8 +168,8 @@ if [ -n "$SAN" ]; then
 else
 	out=$(with_daemon alice "$PY" "$T/served.py" \
 	    "$T/prefix/lib/libporthole.so" 2>&1)
-	is "S51: the filter cannot be detached or replaced; the listener serves 64 KiB over IPv4 and IPv6" \
-	    "$out" "detach=EPERM attach=EPERM echo=ok detach=EPERM attach=EPERM echo=ok"
+	is "S49, S51: 127.0.0.1 guarded (no filter, interface back), [::1] filtered (locked); both serve 64 KiB" \
+	    "$out" "filter=0 ifindex=0 echo=ok filter=5 ifindex=0 detach=EPERM attach=EPERM echo=ok"
 fi
 
 # --- S56: raw sockets only in the caller's network namespace ----------------

@@ -132,12 +132,20 @@ is "no daemon, --json: exit 1" "$rc" 1
 is "no daemon, --json: nothing on stdout" "$j" ""
 
 # No permission: the socket's directory is root's, mode 0700.
-mkdir -m 0700 "$T/private"
-"$PY" -c 'import socket, sys, time
+# listen_py USER PATH [MODE]: a SOCK_SEQPACKET listener of USER's at
+# PATH (chmod MODE) for 10 s; $lpid, once PATH is there.  setpriv execs
+# python: $! is the listener itself, so kill ends it.
+listen_py() {
+	setpriv --reuid="$1" --regid="$1" --init-groups -- "$PY" -c 'import socket, os, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.bind(sys.argv[1]); s.listen(1); time.sleep(10)' "$T/private/p.sock" &
-lpid=$!
-i=0; while [ ! -S "$T/private/p.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+s.bind(sys.argv[1])
+if len(sys.argv) > 2: os.chmod(sys.argv[1], int(sys.argv[2], 8))
+s.listen(1); time.sleep(10)' "$2" ${3:+"$3"} &
+	lpid=$!
+	wait_for 50 test -S "$2"
+}
+mkdir -m 0700 "$T/private"
+listen_py root "$T/private/p.sock"
 out=$(as alice env PORTHOLE_SOCKET="$T/private/p.sock" "$PH" status 2>&1); rc=$?
 is "no permission: exit 1" "$rc" 1
 matches "no permission: says so" "$out" \
@@ -146,13 +154,7 @@ kill "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null
 
 # Wrong uid (S28): a listener of alice's own, which bob could reach.
 mkdir -m 0755 "$T/alice"; chown alice "$T/alice"
-# setpriv execs python: $! is the listener itself, so kill ends it.
-setpriv --reuid=alice --regid=alice --init-groups -- "$PY" -c 'import socket, os, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o666); s.listen(1)
-time.sleep(10)' "$T/alice/fake.sock" &
-lpid=$!
-i=0; while [ ! -S "$T/alice/fake.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+listen_py alice "$T/alice/fake.sock" 666
 out=$(as bob env PORTHOLE_SOCKET="$T/alice/fake.sock" "$PH" status 2>&1); rc=$?
 is "S28: a listener that is not root's: exit 1" "$rc" 1
 matches "S28: says the socket is not root's" "$out" \

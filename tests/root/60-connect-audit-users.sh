@@ -21,14 +21,6 @@ P=$T/porthole
 ua=$(uid_of alice)
 ub=$(uid_of bob)
 
-# wait_sock PATH: until PATH is a socket, at most 5 s.
-wait_sock() {
-	i=0
-	while [ ! -S "$1" ] && [ $i -lt 250 ]; do
-		sleep 0.02; i=$((i + 1))
-	done
-	[ -S "$1" ]
-}
 # pc USER ARGS...: porthole connect as USER, never for more than 10 s.
 pc() { u=$1; shift; timeout -k 2 10 setpriv --reuid="$u" --regid="$u" \
     --init-groups -- "$P" connect "$@"; }

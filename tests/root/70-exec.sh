@@ -26,16 +26,6 @@
 # porthole is built and installed into $T by broker-lib.sh: the preload
 # is found where `make install` put it, with no PORTHOLE_PRELOAD.
 
-# Never bind the host's port 80: re-run in a new network namespace when
-# we are still in pid 1's (a direct run as root).
-if [ "$(id -u)" = 0 ] &&
-    [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ]; then
-	if unshare -n true 2>/dev/null; then
-		exec unshare -n sh "$0" "$@"
-	fi
-	echo "1..0 # SKIP needs a network namespace of its own (unshare -n)"
-	exit 77
-fi
 . "$TOP/tests/root/broker-lib.sh"
 
 unset PORTHOLE_PRELOAD		# the installed preload, as users get it
@@ -45,15 +35,6 @@ unset PORTHOLE_PRELOAD		# the installed preload, as users get it
 
 # Background programs, stopped on any exit: "pid pid ...".
 bgpids=
-stop_pid() {	# pid: SIGTERM, at most 3 s, then SIGKILL; reaped
-	kill -TERM "$1" 2>/dev/null
-	_k=0
-	while kill -0 "$1" 2>/dev/null && [ "$_k" -lt 30 ]; do
-		sleep 0.1; _k=$((_k + 1))
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
 stop_all() {
 	for _p in $bgpids; do stop_pid "$_p"; done
 	bgpids=
@@ -310,12 +291,7 @@ else
 	# Without porthole exec, alice's nginx cannot bind port 80.
 	as alice timeout 10 "$NGINX" "$@" >"$T/ng0.out" 2>&1
 	rc=$?
-	if [ $rc != 0 ] && [ $rc != 124 ] && [ $rc != 137 ]; then
-		_result 0 "nginx alone cannot bind port 80 as alice"
-	else
-		echo "#   status $rc"
-		_result 1 "nginx alone cannot bind port 80 as alice"
-	fi
+	failed_itself "nginx alone cannot bind port 80 as alice" "$rc"
 	matches "... it says Permission denied" \
 	    "$(cat "$T/ng0.out" "$NG/logs/error.log" 2>/dev/null)" \
 	    "bind\(\) to 127\.0\.0\.1:80 failed \(13: Permission denied\)"
@@ -509,17 +485,7 @@ battery() {	# mode
 	wait_for 30 port_free 80
 }
 
-bat_n=
-for m in daemon setuid caps; do
-	why=$(mode_skip "$m")
-	if [ -n "$why" ]; then
-		skip "${bat_n:-30}" "$m: $why"
-		continue
-	fi
-	n0=$_n
-	battery "$m"
-	[ -n "$bat_n" ] || bat_n=$((_n - n0 - 1))	# daemon has the audit line
-done
+each_mode battery 30 -1		# the daemon has the audit line
 
 # --- S48: no sharing with bob, whom the policy allows the same ports ------
 bgx daemon alice "$T/h443.out" "$BT" -o "$W/h443" bind tcp4 127.0.0.1 443 hold:20

@@ -18,11 +18,25 @@
 #   kv KEY TEXT, verdict TEXT   read ph-brokerclient's output
 #   wait_port tcp|udp PORT      until something is bound there (5 s)
 #   listening_uid PORT          uid of the TCP listener on PORT
-#   each_mode FN, helper_modes FN   FN MODE for each mode that can run
-#                               here (daemon setuid caps / setuid caps)
+#   each_mode FN [N [ADJUST]], helper_modes FN [N [ADJUST]]   FN MODE
+#                               for each mode that can run here (daemon
+#                               setuid caps / setuid caps); for_modes
+#   stop_pid PID                (lib.sh) SIGTERM, 3 s, SIGKILL; reaped
 #
 # and $PH (porthole), $PHD (portholed), $HELPER_SUID, $HELPER_CAPS, $POLICY,
 # $SOCK, $PY (a python3 other users can run), $A $B $C (uids).
+
+# Never bind the host's port 80: re-run in a new network namespace when
+# we are still in pid 1's (a direct run as root), before lib.sh makes $T
+# (an exec would leave it behind).
+if [ "$(id -u)" = 0 ] &&
+    [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ]; then
+	if unshare -n true 2>/dev/null; then
+		exec unshare -n sh "$0" "$@"
+	fi
+	echo "1..0 # SKIP needs a network namespace of its own (unshare -n)"
+	exit 77
+fi
 . "$TOP/tests/root/lib.sh"
 
 SAN=${SAN:-}
@@ -151,13 +165,7 @@ stop_daemon() {
 	[ -n "$daemon_pid" ] || return 0
 	# Under $DAEMON_WRAP, portholed is the wrapper's child: it goes first.
 	kill -TERM "$(daemon_real_pid)" 2>/dev/null
-	kill -TERM "$daemon_pid" 2>/dev/null
-	_i=0
-	while kill -0 "$daemon_pid" 2>/dev/null && [ "$_i" -lt 30 ]; do
-		sleep 0.1; _i=$((_i + 1))
-	done
-	kill -KILL "$daemon_pid" 2>/dev/null
-	wait "$daemon_pid" 2>/dev/null
+	stop_pid "$daemon_pid"
 	daemon_pid=
 }
 # The pid of portholed itself (under $DAEMON_WRAP, the wrapper's child).
@@ -232,23 +240,25 @@ kv() {		# key text: the value of the first "key=value" line
 	printf '%s\n' "$2" | sed -n "s/^$1=//p" | head -n 1
 }
 
-# for_modes "MODES" FUNCTION: FUNCTION MODE for each of MODES, skipping
-# those that cannot run here (as many tests as the first run made).
+# for_modes "MODES" FUNCTION [N [ADJUST]]: FUNCTION MODE for each of
+# MODES, skipping those that cannot run here: as many tests as the first
+# run made, plus ADJUST (e.g. -1 for a line only the daemon has), or N
+# (default 1) when none has run yet.
 for_modes() {
 	_fn=$2 _cnt=
 	for _mode in $1; do
 		_why=$(mode_skip "$_mode")
 		if [ -n "$_why" ]; then
-			skip "${_cnt:-1}" "$_mode: $_why"
+			skip "${_cnt:-${3:-1}}" "$_mode: $_why"
 			continue
 		fi
 		_n0=$_n
 		"$_fn" "$_mode"
-		[ -n "$_cnt" ] || _cnt=$((_n - _n0))
+		[ -n "$_cnt" ] || _cnt=$((_n - _n0 + ${4:-0}))
 	done
 }
-each_mode() { for_modes "daemon setuid caps" "$1"; }
-helper_modes() { for_modes "setuid caps" "$1"; }
+each_mode() { for_modes "daemon setuid caps" "$@"; }		# FN [N [ADJUST]]
+helper_modes() { for_modes "setuid caps" "$@"; }		# FN [N [ADJUST]]
 
 # wait_port tcp|udp PORT: until a TCP listener or UDP socket is bound on
 # PORT (at most 5 s); 1 if none.

@@ -42,3 +42,23 @@ bg_start() {
 	done
 }
 bg_wait() { wait "$bg_pid"; }
+# stop_pid PID: SIGTERM, at most 3 s, then SIGKILL; reaped.
+stop_pid() {
+	kill -TERM "$1" 2>/dev/null
+	_k=0
+	while kill -0 "$1" 2>/dev/null && [ "$_k" -lt 30 ]; do
+		sleep 0.1; _k=$((_k + 1))
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+# failed_itself DESC RC: RC is the program's own failure, not success,
+# timeout(1)'s 124 nor a kill's 137.
+failed_itself() {
+	if [ "$2" != 0 ] && [ "$2" != 124 ] && [ "$2" != 137 ]; then
+		_result 0 "$1"
+	else
+		echo "#   status $2"
+		_result 1 "$1"
+	fi
+}

@@ -29,14 +29,6 @@
 #include "porthole.h"
 #include "tap.h"
 
-static char	*T;
-
-static void
-pathf(char *buf, const char *name)
-{
-	snprintf(buf, PATH_MAX, "%s/%s", T, name);
-}
-
 /* Fill every field with a sentinel, so that a field not written shows. */
 static void
 info_poison(struct ph_fdinfo *fi)
@@ -83,7 +75,7 @@ check_plain(int fd, int kind, const char *what)
 static void
 test_close(void)
 {
-	int	fd, saved, before = tap_fd_count();
+	int	fd, saved;
 
 	/* an open fd: closed, set to -1, errno kept */
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -115,49 +107,47 @@ test_close(void)
 	ph_fd_close(&fd);
 	T_EQ(fd, -1);
 	T_EQ(errno, EPERM);
-	T_EQ(tap_fd_count(), before);
+}
+
+/* fd is named an AF_UNIX socket of that type, listening or not. */
+static void
+check_unix_socket(int fd, int type, int listening)
+{
+	struct ph_fdinfo	fi;
+
+	info_poison(&fi);
+	T_OK(ph_fd_info(fd, &fi));
+	T_EQ(fi.kind, PH_FD_SOCKET);
+	T_EQ(fi.family, AF_UNIX);
+	T_EQ(fi.type, type);
+	T_EQ(fi.protocol, 0);
+	T_EQ(fi.listening, listening);
 }
 
 /* S42: a socket is named by getsockopt(); queued data stays queued. */
 static void
 test_s42_unix_stream(void)
 {
-	struct ph_fdinfo	fi;
-	int			sp[2], before = tap_fd_count();
+	int			sp[2];
 	char			buf[8];
 
 	T_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp));
 	T_EQ(write(sp[0], "abc", 3), 3);
-	info_poison(&fi);
-	T_OK(ph_fd_info(sp[1], &fi));
-	T_EQ(fi.kind, PH_FD_SOCKET);
-	T_EQ(fi.family, AF_UNIX);
-	T_EQ(fi.type, SOCK_STREAM);
-	T_EQ(fi.protocol, 0);
-	T_EQ(fi.listening, 0);
+	check_unix_socket(sp[1], SOCK_STREAM, 0);
 	/* nothing was read */
 	T_EQ(recv(sp[1], buf, sizeof(buf), MSG_DONTWAIT), 3);
 	T_TRUE(memcmp(buf, "abc", 3) == 0);
 	tap_close_all(sp, 2);
-	T_EQ(tap_fd_count(), before);
 }
 
 static void
 test_unix_seqpacket(void)
 {
-	struct ph_fdinfo	fi;
-	int			sp[2], before = tap_fd_count();
+	int			sp[2];
 
 	T_OK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp));
-	info_poison(&fi);
-	T_OK(ph_fd_info(sp[0], &fi));
-	T_EQ(fi.kind, PH_FD_SOCKET);
-	T_EQ(fi.family, AF_UNIX);
-	T_EQ(fi.type, SOCK_SEQPACKET);
-	T_EQ(fi.protocol, 0);
-	T_EQ(fi.listening, 0);
+	check_unix_socket(sp[0], SOCK_SEQPACKET, 0);
 	tap_close_all(sp, 2);
-	T_EQ(tap_fd_count(), before);
 }
 
 /* S44: a listening socket is told apart from a connected one. */
@@ -166,7 +156,7 @@ test_s44_listening(void)
 {
 	struct ph_fdinfo	fi;
 	sa_family_t		af = AF_UNIX;
-	int			fd, before = tap_fd_count();
+	int			fd;
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	T_GE(fd, 3);
@@ -176,22 +166,15 @@ test_s44_listening(void)
 	T_OK(ph_fd_info(fd, &fi));
 	T_EQ(fi.listening, 0);		/* bound, not listening */
 	T_OK(listen(fd, 1));
-	info_poison(&fi);
-	T_OK(ph_fd_info(fd, &fi));
-	T_EQ(fi.kind, PH_FD_SOCKET);
-	T_EQ(fi.family, AF_UNIX);
-	T_EQ(fi.type, SOCK_STREAM);
-	T_EQ(fi.protocol, 0);
-	T_EQ(fi.listening, 1);
+	check_unix_socket(fd, SOCK_STREAM, 1);
 	ph_fd_close(&fd);
-	T_EQ(tap_fd_count(), before);
 }
 
 static void
 test_udp_inet(void)
 {
 	struct ph_fdinfo	fi;
-	int			fd, before = tap_fd_count();
+	int			fd;
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
@@ -206,7 +189,6 @@ test_udp_inet(void)
 	T_EQ(fi.protocol, IPPROTO_UDP);		/* 17 */
 	T_EQ(fi.listening, 0);
 	ph_fd_close(&fd);
-	T_EQ(tap_fd_count(), before);
 }
 
 /*
@@ -217,7 +199,7 @@ static void
 test_s42_fifo_not_consumed(void)
 {
 	char	p[PATH_MAX], buf[8];
-	int	fd, n = -1, before = tap_fd_count();
+	int	fd, n = -1;
 
 	pathf(p, "fifo");
 	T_OK(mkfifo(p, 0600));
@@ -232,7 +214,6 @@ test_s42_fifo_not_consumed(void)
 	T_TRUE(memcmp(buf, "abc", 3) == 0);
 	ph_fd_close(&fd);
 	T_OK(unlink(p));
-	T_EQ(tap_fd_count(), before);
 }
 
 /* S42: a regular file; its offset does not move. */
@@ -240,7 +221,7 @@ static void
 test_s42_regular(void)
 {
 	char	p[PATH_MAX];
-	int	fd, before = tap_fd_count();
+	int	fd;
 
 	pathf(p, "file");
 	fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -251,32 +232,33 @@ test_s42_regular(void)
 	T_EQ(lseek(fd, 0, SEEK_CUR), 2);
 	ph_fd_close(&fd);
 	T_OK(unlink(p));
-	T_EQ(tap_fd_count(), before);
+}
+
+/* A file opened with flags is named kind by ph_fd_info(), and kept. */
+static void
+check_opened(const char *path, int flags, int kind, const char *what)
+{
+	int	fd;
+
+	fd = open(path, flags);
+	T_GE(fd, 3);
+	check_plain(fd, kind, what);
+	ph_fd_close(&fd);
 }
 
 /* S43: a directory fd is recognised, so it can be refused. */
 static void
 test_s43_directory(void)
 {
-	int	fd, before = tap_fd_count();
-
-	fd = open(T, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	T_GE(fd, 3);
-	check_plain(fd, PH_FD_DIRECTORY, "directory");
-	ph_fd_close(&fd);
-	T_EQ(tap_fd_count(), before);
+	check_opened(T, O_RDONLY | O_DIRECTORY | O_CLOEXEC, PH_FD_DIRECTORY,
+	    "directory");
 }
 
 static void
 test_chardev(void)
 {
-	int	fd, before = tap_fd_count();
-
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	T_GE(fd, 3);
-	check_plain(fd, PH_FD_CHARDEV, "/dev/null");
-	ph_fd_close(&fd);
-	T_EQ(tap_fd_count(), before);
+	check_opened("/dev/null", O_RDWR | O_CLOEXEC, PH_FD_CHARDEV,
+	    "/dev/null");
 }
 
 /*
@@ -289,21 +271,15 @@ static void
 test_s43_opath(void)
 {
 	char	p[PATH_MAX];
-	int	fd, before = tap_fd_count();
 
 	pathf(p, "link");
 	T_OK(symlink("/nonexistent", p));
-	fd = open(p, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	T_GE(fd, 3);
-	check_plain(fd, PH_FD_OTHER, "O_PATH|O_NOFOLLOW symlink");
-	ph_fd_close(&fd);
+	check_opened(p, O_PATH | O_NOFOLLOW | O_CLOEXEC, PH_FD_OTHER,
+	    "O_PATH|O_NOFOLLOW symlink");
 	T_OK(unlink(p));
 
-	fd = open(T, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	T_GE(fd, 3);
-	check_plain(fd, PH_FD_DIRECTORY, "O_PATH directory");
-	ph_fd_close(&fd);
-	T_EQ(tap_fd_count(), before);
+	check_opened(T, O_PATH | O_DIRECTORY | O_CLOEXEC, PH_FD_DIRECTORY,
+	    "O_PATH directory");
 }
 
 /* A closed fd and a negative one: -EBADF, output untouched. */
@@ -311,7 +287,7 @@ static void
 test_closed_fd(void)
 {
 	struct ph_fdinfo	fi;
-	int			fd, before = tap_fd_count();
+	int			fd;
 
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	T_GE(fd, 3);
@@ -323,26 +299,22 @@ test_closed_fd(void)
 	T_TRUE(info_is_poison(&fi));
 	T_EQ(ph_fd_info(INT_MAX, &fi), -EBADF);
 	T_TRUE(info_is_poison(&fi));
-	T_EQ(tap_fd_count(), before);
 }
 
 int
 main(void)
 {
-	if ((T = tap_tmpdir()) == NULL)
-		tap_skip_all("cannot make a temporary directory");
-	test_close();
-	test_s42_unix_stream();
-	test_unix_seqpacket();
-	test_s44_listening();
-	test_udp_inet();
-	test_s42_fifo_not_consumed();
-	test_s42_regular();
-	test_s43_directory();
-	test_chardev();
-	test_s43_opath();
-	test_closed_fd();
-	tap_rmtree(T);
-	free(T);
-	return tap_end();
+	tap_start_dir(0);
+	TAP_RUN(test_close);
+	TAP_RUN(test_s42_unix_stream);
+	TAP_RUN(test_unix_seqpacket);
+	TAP_RUN(test_s44_listening);
+	TAP_RUN(test_udp_inet);
+	TAP_RUN(test_s42_fifo_not_consumed);
+	TAP_RUN(test_s42_regular);
+	TAP_RUN(test_s43_directory);
+	TAP_RUN(test_chardev);
+	TAP_RUN(test_s43_opath);
+	TAP_RUN(test_closed_fd);
+	return tap_done();
 }

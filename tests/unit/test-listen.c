@@ -31,12 +31,30 @@
 
 #define OTHER_UID	4000000000u	/* S37: above INT_MAX, no passwd entry */
 
-static char	*T;
-
-static void
-pathf(char *buf, const char *name)
+/* A stream client can connect to path (closed again). */
+static int
+connects(const char *path)
 {
-	snprintf(buf, PATH_MAX, "%s/%s", T, name);
+	int	fd = ph_connect(path, 0, NULL, NULL);
+
+	if (fd < 3)
+		return 0;
+	ph_fd_close(&fd);
+	return 1;
+}
+
+/* A client connects (ph_connect(path, flags)), l accepts; both closed. */
+static void
+connect_accept(struct ph_listener *l, const char *path, int flags)
+{
+	int	cfd, afd;
+
+	cfd = ph_connect(path, flags, NULL, NULL);
+	T_GE(cfd, 3);
+	afd = ph_listener_accept(l, 0, NULL);
+	T_GE(afd, 3);
+	ph_fd_close(&cfd);
+	ph_fd_close(&afd);
 }
 
 /* Become OTHER_UID for good (root only). */
@@ -46,16 +64,6 @@ become_other(void)
 	if (setgroups(0, NULL) == -1 || setresgid(OTHER_UID, OTHER_UID,
 	    OTHER_UID) == -1 || setresuid(OTHER_UID, OTHER_UID, OTHER_UID) == -1)
 		_exit(99);
-}
-
-static int
-wait_status(pid_t pid)
-{
-	int	st;
-
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 /* S8, S23: with umask 000 the socket file still has the asked mode. */
@@ -69,7 +77,6 @@ test_s23_mode_from_birth(void)
 	char			 p[PATH_MAX], lk[PATH_MAX];
 	mode_t			 old, now;
 	size_t			 i, j;
-	int			 before = tap_fd_count();
 
 	pathf(p, "m.sock");
 	pathf(lk, "m.sock.lock");
@@ -89,7 +96,6 @@ test_s23_mode_from_birth(void)
 			T_EQ(lstat(lk, &st), -1);
 		}
 	T_EQ(ph_listen(p, 0, 01777, 0, NULL, &l), -EINVAL);
-	T_EQ(tap_fd_count(), before);
 }
 
 static void
@@ -98,7 +104,7 @@ test_connect_accept(void)
 	struct ph_listener	*l = NULL;
 	struct ph_peer		 peer, speer;
 	char			 p[PATH_MAX], c = 0;
-	int			 cfd = -1, afd = -1, before = tap_fd_count();
+	int			 cfd = -1, afd = -1;
 
 	pathf(p, "ca.sock");
 	T_OK(ph_listen(p, 0, 0600, 0, NULL, &l));
@@ -122,7 +128,6 @@ test_connect_accept(void)
 	ph_fd_close(&cfd);
 	ph_fd_close(&afd);
 	T_OK(ph_listener_close(l));
-	T_EQ(tap_fd_count(), before);
 }
 
 static void
@@ -130,7 +135,7 @@ test_seqpacket(void)
 {
 	struct ph_listener	*l = NULL;
 	char			 p[PATH_MAX];
-	int			 cfd = -1, afd = -1, v = 0;
+	int			 v = 0;
 	socklen_t		 sl = sizeof(v);
 
 	pathf(p, "sp.sock");
@@ -139,12 +144,7 @@ test_seqpacket(void)
 	T_EQ(v, SOCK_SEQPACKET);
 	/* a stream client does not reach a seqpacket server */
 	T_EQ(ph_connect(p, 0, NULL, NULL), -EPROTOTYPE);
-	cfd = ph_connect(p, PH_SOCK_SEQPACKET, NULL, NULL);
-	T_GE(cfd, 3);
-	afd = ph_listener_accept(l, 0, NULL);
-	T_GE(afd, 3);
-	ph_fd_close(&cfd);
-	ph_fd_close(&afd);
+	connect_accept(l, p, PH_SOCK_SEQPACKET);
 	T_OK(ph_listener_close(l));
 }
 
@@ -167,14 +167,56 @@ test_s69_second_server_refused(void)
 		    1);
 	}
 	T_EQ(wait_status(pid), 0);
-	/* the live socket still serves */
-	{
-		int	fd = ph_connect(p, 0, NULL, NULL);
-
-		T_GE(fd, 3);
-		ph_fd_close(&fd);
-	}
+	T_TRUE(connects(p));		/* the live socket still serves */
 	T_OK(ph_listener_close(l));
+}
+
+/*
+ * Fork a server: the child runs serve(p), exits with its status if that
+ * is not 0, else says it is ready and pauses until killed.  Returns the
+ * child's pid once it said so, or died (T_TRUE checks which).
+ */
+static pid_t
+fork_server(int (*serve)(const char *), const char *p)
+{
+	int	sync[2], r;
+	pid_t	pid;
+
+	T_OK(pipe2(sync, O_CLOEXEC));
+	if ((pid = fork()) == 0) {
+		if ((r = serve(p)) != 0)
+			_exit(r);
+		ready_then_pause(sync[1]);
+	}
+	T_TRUE(wait_ready(sync));
+	return pid;
+}
+
+/* A porthole listener at p, lock and all (1: failed). */
+static int
+serve_locked(const char *p)
+{
+	struct ph_listener	*x = NULL;
+
+	return ph_listen(p, 0, 0600, 0, NULL, &x) < 0 ? 1 : 0;
+}
+
+/* A "fake server" of another user at p, without our lock (2: failed). */
+static int
+serve_fake_other(const char *p)
+{
+	struct sockaddr_un	sun;
+	socklen_t		sl;
+	int			s;
+
+	become_other();
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	(void)umask(0);
+	if (ph_sockaddr_set(&sun, &sl, p, 0) < 0 ||
+	    bind(s, (struct sockaddr *)&sun, sl) == -1 ||
+	    listen(s, 8) == -1)
+		return 2;
+	return 0;
 }
 
 /* S24, S64: a server killed with SIGKILL leaves a stale socket that the
@@ -185,33 +227,16 @@ test_s24_stale_after_kill9(void)
 	struct ph_listener	*l = NULL;
 	struct stat		 st;
 	char			 p[PATH_MAX];
-	int			 sync[2], fd = -1;
 	pid_t			 pid;
-	char			 c;
 
 	pathf(p, "stale.sock");
-	T_OK(pipe2(sync, O_CLOEXEC));
-	if ((pid = fork()) == 0) {
-		struct ph_listener	*x = NULL;
-
-		if (ph_listen(p, 0, 0600, 0, NULL, &x) < 0)
-			_exit(1);
-		if (write(sync[1], "r", 1) != 1)
-			_exit(4);
-		pause();
-		_exit(0);
-	}
-	close(sync[1]);
-	T_EQ(read(sync[0], &c, 1), 1);
-	close(sync[0]);
+	pid = fork_server(serve_locked, p);
 	T_EQ(ph_listen(p, 0, 0600, 0, NULL, &l), -EADDRINUSE);
 	kill(pid, SIGKILL);
 	T_EQ(wait_status(pid), 128 + SIGKILL);
 	T_OK(lstat(p, &st));				/* left behind */
 	T_OK(ph_listen(p, 0, 0600, 0, NULL, &l));	/* recovered */
-	fd = ph_connect(p, 0, NULL, NULL);
-	T_GE(fd, 3);
-	ph_fd_close(&fd);
+	T_TRUE(connects(p));
 	T_OK(ph_listener_close(l));
 }
 
@@ -342,7 +367,6 @@ test_s27_abstract(void)
 	struct ph_listener	*l = NULL;
 	struct ph_allow		*a = NULL;
 	const char		*name;
-	int			 cfd = -1, afd = -1;
 
 	T_EQ(ph_listen_abstract(NULL, 0, 0, NULL, &l), -EINVAL);
 	T_OK(ph_allow_new(&a));
@@ -351,12 +375,7 @@ test_s27_abstract(void)
 	name = ph_listener_path(l);
 	T_EQ(strncmp(name, "@porthole-", 10), 0);
 	T_EQ(strlen(name), 1 + 9 + 16);
-	cfd = ph_connect(name, PH_PATH_ABSTRACT, NULL, NULL);
-	T_GE(cfd, 3);
-	afd = ph_listener_accept(l, 0, NULL);
-	T_GE(afd, 3);
-	ph_fd_close(&cfd);
-	ph_fd_close(&afd);
+	connect_accept(l, name, PH_PATH_ABSTRACT);
 	T_OK(ph_listener_close(l));
 	/* a given name; taken twice is EADDRINUSE */
 	T_OK(ph_listen_abstract("@ph-test-fixed", 0, 0, a, &l));
@@ -379,12 +398,11 @@ test_refused_peer_as_root(void)
 	struct ph_peer		 peer;
 	char			 p[PATH_MAX];
 	pid_t			 pid;
-	int			 r, before = tap_fd_count();
+	int			 r;
 
-	if (geteuid() != 0) {
-		tap_skip(9, "needs root to connect as another uid");
+	if (tap_skip_unless_root(9,
+	    "needs root to connect as another uid"))
 		return;
-	}
 	pathf(p, "refuse.sock");
 	T_OK(ph_listen(p, 0, 0666, 0, NULL, &l));
 	if ((pid = fork()) == 0) {
@@ -430,7 +448,6 @@ test_refused_peer_as_root(void)
 	ph_fd_close(&r);
 	T_EQ(wait_status(pid), 0);
 	T_OK(ph_listener_close(l));
-	T_EQ(tap_fd_count(), before);
 }
 
 /* S28: a client refuses a server run by another user, before sending. */
@@ -440,42 +457,19 @@ test_s28_client_checks_server(void)
 	struct ph_allow	*a = NULL;
 	struct ph_peer	 peer;
 	char		 p[PATH_MAX];
-	int		 sync[2], fd;
+	int		 fd;
 	pid_t		 pid;
-	char		 c;
 
-	if (geteuid() != 0) {
-		tap_skip(6, "needs root to run a server as another uid");
+	if (tap_skip_unless_root(6,
+	    "needs root to run a server as another uid"))
 		return;
-	}
 	/* a directory the other user may write, as a shared one would be */
 	pathf(p, "fakedir");
 	T_OK(mkdir(p, 0700));
 	T_OK(chown(p, OTHER_UID, OTHER_UID));
 	pathf(p, "fakedir/fake.sock");
-	T_OK(pipe2(sync, O_CLOEXEC));
-	if ((pid = fork()) == 0) {
-		struct sockaddr_un	sun;
-		socklen_t		sl;
-		int			s;
-
-		/* a "fake server" of another user at the path */
-		become_other();
-		s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		(void)umask(0);
-		if (ph_sockaddr_set(&sun, &sl, p, 0) < 0 ||
-		    bind(s, (struct sockaddr *)&sun, sl) == -1 ||
-		    listen(s, 8) == -1)
-			_exit(2);
-		if (write(sync[1], "r", 1) != 1)
-			_exit(4);
-		pause();
-		_exit(0);
-	}
-	close(sync[1]);
 	/* the test dir must let the other uid in: T is 0711 (see main) */
-	T_EQ(read(sync[0], &c, 1), 1);
-	close(sync[0]);
+	pid = fork_server(serve_fake_other, p);
 	memset(&peer, 0, sizeof(peer));
 	peer.pidfd = -1;
 	T_EQ(ph_connect(p, 0, NULL, &peer), -EPERM);
@@ -572,26 +566,23 @@ test_s88_threads_and_umask(void)
 int
 main(void)
 {
-	if ((T = tap_tmpdir()) == NULL)
-		tap_skip_all("cannot make a temporary directory");
+	tap_start_dir(0);
 	/* other uids must reach sockets here (root cases); not list it */
 	(void)chmod(T, 0711);
-	test_s23_mode_from_birth();
-	test_connect_accept();
-	test_seqpacket();
-	test_s69_second_server_refused();
-	test_s24_stale_after_kill9();
-	test_s24_foreign_live_server();
-	test_s25_not_ours_left_alone();
-	test_s62_lock_symlink();
-	test_s22_unsafe_dir();
-	test_s26_too_long();
-	test_s27_abstract();
-	test_refused_peer_as_root();
-	test_s28_client_checks_server();
-	test_s40_nofds();
-	test_s88_threads_and_umask();
-	tap_rmtree(T);
-	free(T);
-	return tap_end();
+	TAP_RUN(test_s23_mode_from_birth);
+	TAP_RUN(test_connect_accept);
+	TAP_RUN(test_seqpacket);
+	TAP_RUN(test_s69_second_server_refused);
+	TAP_RUN(test_s24_stale_after_kill9);
+	TAP_RUN(test_s24_foreign_live_server);
+	TAP_RUN(test_s25_not_ours_left_alone);
+	TAP_RUN(test_s62_lock_symlink);
+	TAP_RUN(test_s22_unsafe_dir);
+	TAP_RUN(test_s26_too_long);
+	TAP_RUN(test_s27_abstract);
+	TAP_RUN(test_refused_peer_as_root);
+	TAP_RUN(test_s28_client_checks_server);
+	TAP_RUN(test_s40_nofds);
+	TAP_RUN(test_s88_threads_and_umask);
+	return tap_done();
 }

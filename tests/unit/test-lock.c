@@ -39,116 +39,6 @@
 #define MUTEX_ROUNDS	200
 #define NO_RESULT	9999		/* a child that never answered */
 
-static char	*T;		/* per-program test directory, mode 0700 */
-
-static void
-pathf(char *buf, const char *name)
-{
-	snprintf(buf, PATH_MAX, "%s/%s", T, name);
-}
-
-/* A hung lock call must fail the program, not stall it (S62, S63). */
-static void
-on_hang(int sig)
-{
-	static const char	msg[] = "not ok - a lock call hung (alarm)\n";
-
-	(void)sig;
-	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
-		_exit(2);
-	_exit(1);
-}
-
-static void
-guard(unsigned int seconds)
-{
-	struct sigaction	sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_hang;
-	sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGALRM, &sa, NULL);
-	alarm(seconds);
-}
-
-static int
-wait_status(pid_t pid)
-{
-	int	st;
-
-	while (waitpid(pid, &st, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
-write_file(const char *path, const char *s, mode_t mode)
-{
-	int	fd, ok;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    mode);
-	if (fd == -1)
-		return -1;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s) &&
-	    fchmod(fd, mode) == 0;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-/* The file's content (up to 63 bytes) in a static buffer; "" on error. */
-static const char *
-read_file(const char *path)
-{
-	static char	buf[64];
-	ssize_t		n;
-	int		fd;
-
-	buf[0] = '\0';
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC)) == -1)
-		return buf;
-	n = read(fd, buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	close(fd);
-	return buf;
-}
-
-static const char *
-pid_line(pid_t pid)
-{
-	static char	buf[32];
-
-	snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
-	return buf;
-}
-
-static mode_t
-mode_of(const char *path)
-{
-	struct stat	st;
-
-	return lstat(path, &st) == 0 ? st.st_mode & 07777 : (mode_t)-1;
-}
-
-static int
-exists(const char *path)
-{
-	struct stat	st;
-
-	return lstat(path, &st) == 0;
-}
-
 /* ph_lock_acquire() in a forked child: its result, 0 for "acquired". */
 static int
 child_try(const char *path, int flags)
@@ -258,7 +148,7 @@ test_acquire_basic(void)
 	struct stat	st;
 	char		p[PATH_MAX];
 	mode_t		old;
-	int		fd, fd2, o, before = tap_fd_count();
+	int		fd, fd2, o, k;
 
 	pathf(p, "basic.lock");
 	old = umask(0777);		/* S63: 0600 whatever the umask */
@@ -298,13 +188,12 @@ test_acquire_basic(void)
 	T_EQ(ph_lock_acquire(p, -1), -EINVAL);
 	T_EQ(ph_lock_acquire(NULL, 0), -EINVAL);
 	T_EQ(ph_lock_acquire("", 0), -EINVAL);
-	pathf(p, "dir/");
-	T_EQ(ph_lock_acquire(p, 0), -EINVAL);
-	pathf(p, "..");
-	T_EQ(ph_lock_acquire(p, 0), -EINVAL);
+	for (k = 0; k < 2; k++) {		/* not a file name */
+		pathf(p, k == 0 ? "dir/" : "..");
+		T_EQ(ph_lock_acquire(p, 0), -EINVAL);
+	}
 	pathf(p, "nodir/x.lock");
 	T_EQ(ph_lock_acquire(p, 0), -ENOENT);
-	T_EQ(tap_fd_count(), before);
 }
 
 /*
@@ -317,7 +206,7 @@ test_s65_close_other_fd_keeps_lock(void)
 {
 	char	p[PATH_MAX], c;
 	pid_t	pid, who = 0;
-	int	fd, o, ctl[2], before = tap_fd_count();
+	int	fd, o, ctl[2];
 
 	pathf(p, "s65.lock");
 	fd = ph_lock_acquire(p, 0);
@@ -346,7 +235,6 @@ test_s65_close_other_fd_keeps_lock(void)
 	T_EQ(wait_status(pid), 0);
 	T_EQ(child_try(p, 0), 0);		/* last holder gone */
 	T_OK(unlink(p));
-	T_EQ(tap_fd_count(), before);
 }
 
 /*
@@ -360,7 +248,7 @@ test_s64_kill9_holder(void)
 	struct holder	h;
 	char		p[PATH_MAX], stale[32];
 	pid_t		who = 4242;
-	int		fd, before = tap_fd_count();
+	int		fd;
 
 	pathf(p, "s64.lock");
 	T_EQ(holder_start(p, &h), 0);
@@ -378,7 +266,6 @@ test_s64_kill9_holder(void)
 	T_GE(fd, 3);
 	T_STREQ(read_file(p), pid_line(getpid()));
 	T_OK(ph_lock_release(p, &fd));
-	T_EQ(tap_fd_count(), before);
 }
 
 /* ph_lock_holder(): 1 and the pid while held, 0 when free, errors. */
@@ -388,7 +275,7 @@ test_lock_holder(void)
 	struct holder	h;
 	char		p[PATH_MAX], q[PATH_MAX];
 	pid_t		who = 4242;
-	int		fd, o, before = tap_fd_count();
+	int		fd, o;
 
 	pathf(p, "holder.lock");
 	T_EQ(ph_lock_holder(p, &who), -ENOENT);	/* no lock file */
@@ -422,7 +309,6 @@ test_lock_holder(void)
 	T_EQ(ph_lock_holder(q, &who), -EINVAL);
 	T_EQ(who, 4242);
 	T_OK(rmdir(q));
-	T_EQ(tap_fd_count(), before);
 }
 
 /* ph_lock_release(): unlinks our file, leaves another, consumes the fd. */
@@ -446,7 +332,7 @@ test_lock_release(void)
 	/* the name now leads to another file: leave that file alone */
 	fd = ph_lock_acquire(p, 0);
 	T_GE(fd, 3);
-	T_OK(write_file(q, "someone else\n", 0600));
+	T_OK(write_str(q, "someone else\n", 0600));
 	T_OK(rename(q, p));
 	T_OK(ph_lock_release(p, &fd));
 	T_EQ(fd, -1);
@@ -476,7 +362,7 @@ test_lock_wait(void)
 	char			 p[PATH_MAX];
 	long			 t0, dt;
 	size_t			 i;
-	int			 fd, before = tap_fd_count();
+	int			 fd;
 
 	pathf(p, "wait.lock");
 	for (i = 0; i < sizeof(cmds); i++) {
@@ -500,7 +386,6 @@ test_lock_wait(void)
 		T_STREQ(read_file(p), pid_line(getpid()));
 		T_OK(ph_lock_release(p, &fd));
 	}
-	T_EQ(tap_fd_count(), before);
 }
 
 static void
@@ -517,7 +402,7 @@ test_lock_wait_eintr(void)
 	struct itimerval	it;
 	struct holder		h;
 	char			p[PATH_MAX];
-	int			r, before = tap_fd_count();
+	int			r;
 
 	pathf(p, "eintr.lock");
 	T_EQ(holder_start(p, &h), 0);
@@ -537,7 +422,6 @@ test_lock_wait_eintr(void)
 		close(r);
 	T_EQ(holder_wait(&h), 0);
 	T_OK(unlink(p));
-	T_EQ(tap_fd_count(), before);
 }
 
 /* S62: a symlink at the lock path is never followed, dangling or not. */
@@ -546,12 +430,12 @@ test_s62_symlink(void)
 {
 	char	p[PATH_MAX], target[PATH_MAX], absent[PATH_MAX];
 	pid_t	who = 4242;
-	int	fd, before = tap_fd_count();
+	int	fd;
 
 	pathf(p, "sym.lock");
 	pathf(target, "precious");
 	pathf(absent, "absent");
-	T_OK(write_file(target, "precious\n", 0644));
+	T_OK(write_str(target, "precious\n", 0644));
 	T_OK(symlink(target, p));
 	T_EQ(ph_lock_acquire(p, 0), -ELOOP);
 	T_EQ(ph_lock_acquire(p, PH_LOCK_WAIT), -ELOOP);
@@ -577,7 +461,6 @@ test_s62_symlink(void)
 	T_STREQ(read_file(target), "precious\n");
 	T_OK(unlink(p));
 	T_OK(unlink(target));
-	T_EQ(tap_fd_count(), before);
 }
 
 /* S62, S63: a FIFO at the lock path is refused without hanging (2 s). */
@@ -587,7 +470,6 @@ test_s62_fifo(void)
 	struct stat	st;
 	char		p[PATH_MAX];
 	pid_t		who = 4242;
-	int		before = tap_fd_count();
 
 	pathf(p, "fifo.lock");
 	T_OK(mkfifo(p, 0600));
@@ -600,7 +482,6 @@ test_s62_fifo(void)
 	T_OK(lstat(p, &st));
 	T_TRUE(S_ISFIFO(st.st_mode));
 	T_OK(unlink(p));
-	T_EQ(tap_fd_count(), before);
 }
 
 /* S62: a directory at the lock path is refused and left alone. */
@@ -609,7 +490,6 @@ test_s62_directory(void)
 {
 	struct stat	st;
 	char		p[PATH_MAX];
-	int		before = tap_fd_count();
 
 	pathf(p, "dir.lock");
 	T_OK(mkdir(p, 0700));
@@ -618,7 +498,6 @@ test_s62_directory(void)
 	T_TRUE(S_ISDIR(st.st_mode));
 	T_EQ(st.st_mode & 07777, 0700);
 	T_OK(rmdir(p));
-	T_EQ(tap_fd_count(), before);
 }
 
 /* S62: a hardlink (nlink 2) is refused; the linked file is unchanged. */
@@ -627,11 +506,10 @@ test_s62_hardlink(void)
 {
 	struct stat	st;
 	char		p[PATH_MAX], orig[PATH_MAX];
-	int		before = tap_fd_count();
 
 	pathf(p, "hard.lock");
 	pathf(orig, "hard.orig");
-	T_OK(write_file(orig, "orig\n", 0644));
+	T_OK(write_str(orig, "orig\n", 0644));
 	T_OK(link(orig, p));
 	T_EQ(ph_lock_acquire(p, 0), -EMLINK);
 	T_OK(lstat(orig, &st));
@@ -640,7 +518,6 @@ test_s62_hardlink(void)
 	T_STREQ(read_file(orig), "orig\n");	/* no pid written */
 	T_OK(unlink(p));
 	T_OK(unlink(orig));
-	T_EQ(tap_fd_count(), before);
 }
 
 /* S62: a directory writable by others (no sticky bit) is refused. */
@@ -650,11 +527,9 @@ test_s62_open_directory(void)
 	static const mode_t	modes[] = { 0777, 0770, 0757, 0720 };
 	char			d[PATH_MAX], p[PATH_MAX];
 	size_t			i;
-	int			fd, before = tap_fd_count();
+	int			fd;
 
-	pathf(d, "open");
-	pathf(p, "open/x.lock");
-	T_OK(mkdir(d, 0700));
+	T_OK(subdir(d, "open", p, "x.lock"));
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		T_OK(chmod(d, modes[i]));
 		T_EQ(ph_lock_acquire(p, 0), -EACCES);
@@ -665,7 +540,6 @@ test_s62_open_directory(void)
 	T_GE(fd, 3);
 	T_OK(ph_lock_release(p, &fd));
 	T_OK(rmdir(d));
-	T_EQ(tap_fd_count(), before);
 }
 
 /*
@@ -677,14 +551,11 @@ test_s62_foreign_owner(void)
 {
 	struct stat	st;
 	char		p[PATH_MAX], d[PATH_MAX], q[PATH_MAX];
-	int		before = tap_fd_count();
 
-	if (geteuid() != 0) {
-		tap_skip(14, "needs root");
+	if (tap_skip_unless_root(14, "needs root"))
 		return;
-	}
 	pathf(p, "theirs.lock");
-	T_OK(write_file(p, "theirs\n", 0644));
+	T_OK(write_str(p, "theirs\n", 0644));
 	T_OK(chown(p, OTHER_UID, OTHER_UID));
 	T_EQ(ph_lock_acquire(p, 0), -EPERM);
 	T_OK(lstat(p, &st));
@@ -693,14 +564,11 @@ test_s62_foreign_owner(void)
 	T_STREQ(read_file(p), "theirs\n");
 	T_OK(unlink(p));
 
-	pathf(d, "theirdir");
-	pathf(q, "theirdir/x.lock");
-	T_OK(mkdir(d, 0700));
+	T_OK(subdir(d, "theirdir", q, "x.lock"));
 	T_OK(chown(d, OTHER_UID, OTHER_UID));
 	T_EQ(ph_lock_acquire(q, 0), -EPERM);
 	T_TRUE(!exists(q));
 	T_OK(rmdir(d));
-	T_EQ(tap_fd_count(), before);
 }
 
 /* S63: an existing lock file of ours with a loose mode becomes 0600. */
@@ -710,11 +578,11 @@ test_s63_mode_tightened(void)
 	static const mode_t	modes[] = { 0644, 0666, 0640, 04755 };
 	char			p[PATH_MAX];
 	size_t			i;
-	int			fd, before = tap_fd_count();
+	int			fd;
 
 	pathf(p, "loose.lock");
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		T_OK(write_file(p, "junk\n", 0600));
+		T_OK(write_str(p, "junk\n", 0600));
 		T_OK(chmod(p, modes[i]));
 		T_EQ(mode_of(p), modes[i]);
 		fd = ph_lock_acquire(p, 0);
@@ -723,7 +591,6 @@ test_s63_mode_tightened(void)
 		T_STREQ(read_file(p), pid_line(getpid()));
 		T_OK(ph_lock_release(p, &fd));
 	}
-	T_EQ(tap_fd_count(), before);
 }
 
 /*
@@ -738,12 +605,10 @@ test_s63_other_user_cannot_hold(void)
 	struct flock	 fl;
 	char		 p[PATH_MAX], *d, c;
 	pid_t		 pid;
-	int		 fd, ctl[2], res[2], r = 0, before = tap_fd_count();
+	int		 fd, ctl[2], res[2], r = 0;
 
-	if (geteuid() != 0) {
-		tap_skip(13, "needs root");
+	if (tap_skip_unless_root(13, "needs root"))
 		return;
-	}
 	d = tap_tmpdir();
 	T_TRUE(d != NULL);
 	if (d == NULL)
@@ -807,7 +672,6 @@ test_s63_other_user_cannot_hold(void)
 	T_OK(ph_lock_release(p, &fd));
 	tap_rmtree(d);
 	free(d);
-	T_EQ(tap_fd_count(), before);
 }
 
 /* S64: two starters at once, RACE_ROUNDS times: exactly one wins. */
@@ -817,7 +681,6 @@ test_s64_race(void)
 	char	p[PATH_MAX], msg[128];
 	pid_t	pid[2];
 	int	start[2], res[2], done[2], r[2], round, k, good = 0;
-	int	before = tap_fd_count();
 
 	pathf(p, "race.lock");
 	for (round = 0; round < RACE_ROUNDS; round++) {
@@ -876,7 +739,6 @@ test_s64_race(void)
 	}
 	T_EQ(good, RACE_ROUNDS);
 	(void)unlink(p);		/* left by a winner that just exited */
-	T_EQ(tap_fd_count(), before);
 }
 
 /*
@@ -929,7 +791,7 @@ test_s64_mutual_exclusion(void)
 	volatile int	*shm;
 	char		 p[PATH_MAX], msg[160];
 	pid_t		 pid[MUTEX_KIDS];
-	int		 k, bad = 0, before = tap_fd_count();
+	int		 k, bad = 0;
 
 	pathf(p, "mutex.lock");
 	shm = mmap(NULL, MX_N * sizeof(int), PROT_READ | PROT_WRITE,
@@ -958,35 +820,29 @@ test_s64_mutual_exclusion(void)
 	T_EQ(shm[MX_OTHER], 0);
 	munmap((void *)shm, MX_N * sizeof(int));
 	(void)unlink(p);
-	T_EQ(tap_fd_count(), before);
 }
 
 int
 main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
-	if ((T = tap_tmpdir()) == NULL)
-		tap_skip_all("cannot make a temporary directory");
-	if (chmod(T, 0700) == -1)		/* ph_dir_check() rules */
-		tap_skip_all("cannot chmod the temporary directory");
-	test_acquire_basic();
-	test_s65_close_other_fd_keeps_lock();
-	test_s64_kill9_holder();
-	test_lock_holder();
-	test_lock_release();
-	test_lock_wait();
-	test_lock_wait_eintr();
-	test_s62_symlink();
-	test_s62_fifo();
-	test_s62_directory();
-	test_s62_hardlink();
-	test_s62_open_directory();
-	test_s62_foreign_owner();
-	test_s63_mode_tightened();
-	test_s63_other_user_cannot_hold();
-	test_s64_race();
-	test_s64_mutual_exclusion();
-	tap_rmtree(T);
-	free(T);
-	return tap_end();
+	tap_start_dir(0700);		/* ph_dir_check() rules */
+	TAP_RUN(test_acquire_basic);
+	TAP_RUN(test_s65_close_other_fd_keeps_lock);
+	TAP_RUN(test_s64_kill9_holder);
+	TAP_RUN(test_lock_holder);
+	TAP_RUN(test_lock_release);
+	TAP_RUN(test_lock_wait);
+	TAP_RUN(test_lock_wait_eintr);
+	TAP_RUN(test_s62_symlink);
+	TAP_RUN(test_s62_fifo);
+	TAP_RUN(test_s62_directory);
+	TAP_RUN(test_s62_hardlink);
+	TAP_RUN(test_s62_open_directory);
+	TAP_RUN(test_s62_foreign_owner);
+	TAP_RUN(test_s63_mode_tightened);
+	TAP_RUN(test_s63_other_user_cannot_hold);
+	TAP_RUN(test_s64_race);
+	TAP_RUN(test_s64_mutual_exclusion);
+	return tap_done();
 }

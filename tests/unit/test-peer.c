@@ -154,17 +154,6 @@ pidfd_pid(int fd)
 	return pid;
 }
 
-static int
-wait_status(pid_t pid)
-{
-	int	st;
-
-	while (waitpid(pid, &st, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /*
  * Fork a child that (when uid is not NO_CHANGE; root only) becomes
  * uid/gid uid with exactly `groups`, binds its own socket to an abstract
@@ -246,6 +235,14 @@ spawn_peer(uid_t uid, const gid_t *groups, size_t ngroups, pid_t *ret_pid,
 	return conn;
 }
 
+/* Did spawn_peer() give a connection (conn >= 0)?  Checked as a test. */
+static int
+spawned(int conn)
+{
+	T_TRUE(conn >= 0);
+	return conn >= 0;
+}
+
 /* Let the child of spawn_peer() exit; its exit status (0 expected). */
 static int
 peer_end(pid_t pid, int *hold)
@@ -263,7 +260,7 @@ test_get_socketpair(void)
 	struct ph_peer		 p;
 	gid_t			*mine;
 	size_t			 nmine, i;
-	int			 sp[2], before = tap_fd_count();
+	int			 sp[2];
 
 	mine = my_groups(&nmine);
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
@@ -296,7 +293,6 @@ test_get_socketpair(void)
 		ph_fd_close(&sp[0]);
 	}
 	free(mine);
-	T_EQ(tap_fd_count(), before);
 }
 
 /* PH_PEER_PIDFD: a new close-on-exec pidfd naming the peer, or -1. */
@@ -341,7 +337,7 @@ test_get_errors(void)
 	struct sockaddr_un	 sun;
 	struct ph_peer		 p;
 	size_t			 i;
-	int			 s, l, r, sp[2], pp[2], before = tap_fd_count();
+	int			 s, l, r, sp[2], pp[2];
 
 	/* unconnected: SO_PEERCRED reports (uid_t)-1, refused (S37) */
 	T_TRUE((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0);
@@ -387,7 +383,6 @@ test_get_errors(void)
 		T_TRUE(peer_is_sentinel(&p));
 	}
 	tap_close_all(sp, 2);
-	T_EQ(tap_fd_count(), before);
 }
 
 /*
@@ -399,11 +394,9 @@ test_s32_alive_then_reaped(void)
 {
 	struct ph_peer	p, q;
 	pid_t		pid = -1;
-	int		conn, hold = -1, before = tap_fd_count();
+	int		conn, hold = -1;
 
-	conn = spawn_peer(NO_CHANGE, NULL, 0, &pid, &hold);
-	T_TRUE(conn >= 0);
-	if (conn < 0)
+	if (!spawned(conn = spawn_peer(NO_CHANGE, NULL, 0, &pid, &hold)))
 		return;
 	peer_sentinel(&p);
 	T_OK(ph_peer_get(conn, PH_PEER_PIDFD, &p));
@@ -427,7 +420,40 @@ test_s32_alive_then_reaped(void)
 	ph_peer_clear(&p);
 	T_EQ(ph_peer_alive(&p), -EOPNOTSUPP);
 	ph_fd_close(&conn);
-	T_EQ(tap_fd_count(), before);
+}
+
+/* A connected socketpair and the peer of its first end, as ours. */
+static void
+peer_pair(int sp[2], struct ph_peer *p)
+{
+	T_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp));
+	T_OK(ph_peer_get(sp[0], 0, p));
+}
+
+/* The allow tests' fixture: lists a and b, a pair sp and its peer p. */
+struct allow_fx {
+	struct ph_allow	*a, *b;
+	struct ph_peer	 p, q;
+	int		 sp[2];
+};
+
+/* Open the pair, fetch its peer, and make the (empty) list a. */
+static void
+allow_fx_open(struct allow_fx *f)
+{
+	f->a = f->b = NULL;
+	peer_pair(f->sp, &f->p);
+	T_OK(ph_allow_new(&f->a));
+}
+
+/* Free both lists and the peer, and close the pair. */
+static void
+allow_fx_close(struct allow_fx *f)
+{
+	ph_allow_free(f->a);
+	ph_allow_free(f->b);
+	ph_peer_clear(&f->p);
+	tap_close_all(f->sp, 2);
 }
 
 /* A NULL list allows our own euid and nobody else (S87). */
@@ -435,10 +461,9 @@ static void
 test_allow_null(void)
 {
 	struct ph_peer	p, q;
-	int		sp[2], before = tap_fd_count();
+	int		sp[2];
 
-	T_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp));
-	T_OK(ph_peer_get(sp[0], 0, &p));
+	peer_pair(sp, &p);
 	T_OK(ph_allow_check(NULL, sp[0], &p));
 	T_OK(ph_allow_check(NULL, -1, &p));
 	q = p;
@@ -454,7 +479,6 @@ test_allow_null(void)
 	T_EQ(ph_allow_check(NULL, sp[0], &q), -EPERM);
 	ph_peer_clear(&p);
 	tap_close_all(sp, 2);
-	T_EQ(tap_fd_count(), before);
 }
 
 /* uid rules admit exactly the uids listed. */
@@ -464,10 +488,9 @@ test_allow_uid(void)
 	struct ph_allow	*a = NULL, *b = NULL, *e = NULL;
 	struct ph_peer	 p, q;
 	uid_t		 other = geteuid() == BIG_UID ? BIG_UID2 : BIG_UID;
-	int		 sp[2], before = tap_fd_count();
+	int		 sp[2];
 
-	T_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp));
-	T_OK(ph_peer_get(sp[0], 0, &p));
+	peer_pair(sp, &p);
 	T_OK(ph_allow_new(&a));
 	T_OK(ph_allow_new(&b));
 	T_OK(ph_allow_new(&e));
@@ -491,41 +514,32 @@ test_allow_uid(void)
 	ph_allow_free(NULL);
 	ph_peer_clear(&p);
 	tap_close_all(sp, 2);
-	T_EQ(tap_fd_count(), before);
 }
 
 /* A gid rule matches the primary gid, with or without a socket. */
 static void
 test_allow_gid_primary(void)
 {
-	struct ph_allow	*a = NULL, *b = NULL;
-	struct ph_peer	 p, q;
-	int		 sp[2], before = tap_fd_count();
+	struct allow_fx	f;
 
-	T_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp));
-	T_OK(ph_peer_get(sp[0], 0, &p));
-	T_OK(ph_allow_new(&a));
-	T_OK(ph_allow_new(&b));
-	T_OK(ph_allow_uid(a, geteuid() == BIG_UID ? BIG_UID2 : BIG_UID));
-	T_OK(ph_allow_gid(a, getegid()));
-	T_OK(ph_allow_gid(b, foreign_gid()));
+	allow_fx_open(&f);
+	T_OK(ph_allow_new(&f.b));
+	T_OK(ph_allow_uid(f.a, geteuid() == BIG_UID ? BIG_UID2 : BIG_UID));
+	T_OK(ph_allow_gid(f.a, getegid()));
+	T_OK(ph_allow_gid(f.b, foreign_gid()));
 
-	T_OK(ph_allow_check(a, sp[0], &p));
-	T_OK(ph_allow_check(a, -1, &p));		/* primary: no socket */
-	T_EQ(ph_allow_check(b, sp[0], &p), -EPERM);
-	T_EQ(ph_allow_check(b, -1, &p), -EPERM);
-	q = p;
-	q.gid = foreign_gid();
-	T_OK(ph_allow_check(b, -1, &q));
-	q.uid = geteuid() == BIG_UID ? BIG_UID2 : BIG_UID;
-	q.gid = (gid_t)-1;			/* S37 */
-	T_EQ(ph_allow_check(a, -1, &q), -EPERM);
+	T_OK(ph_allow_check(f.a, f.sp[0], &f.p));
+	T_OK(ph_allow_check(f.a, -1, &f.p));		/* primary: no socket */
+	T_EQ(ph_allow_check(f.b, f.sp[0], &f.p), -EPERM);
+	T_EQ(ph_allow_check(f.b, -1, &f.p), -EPERM);
+	f.q = f.p;
+	f.q.gid = foreign_gid();
+	T_OK(ph_allow_check(f.b, -1, &f.q));
+	f.q.uid = geteuid() == BIG_UID ? BIG_UID2 : BIG_UID;
+	f.q.gid = (gid_t)-1;			/* S37 */
+	T_EQ(ph_allow_check(f.a, -1, &f.q), -EPERM);
 
-	ph_allow_free(a);
-	ph_allow_free(b);
-	ph_peer_clear(&p);
-	tap_close_all(sp, 2);
-	T_EQ(tap_fd_count(), before);
+	allow_fx_close(&f);
 }
 
 /*
@@ -567,7 +581,6 @@ test_s36_allow_gid_supplementary(void)
 	gid_t		*mine, supp = 0, local = LOCAL_GID;
 	size_t		 n, i;
 	int		 sp[2] = { -1, -1 }, found = 0, r;
-	int		 before = tap_fd_count();
 
 	if (geteuid() == 0) {
 		r = pair_with_groups(&local, 1, sp);
@@ -609,7 +622,6 @@ test_s36_allow_gid_supplementary(void)
 	ph_peer_clear(&p);
 	ph_peer_clear(&q);
 	tap_close_all(sp, 2);
-	T_EQ(tap_fd_count(), before);
 }
 
 /* S36: more groups than the library's first guess (the ERANGE path). */
@@ -620,12 +632,10 @@ test_s36_many_groups(void)
 	struct ph_peer	 p;
 	gid_t		 g[MANY_GROUPS];
 	size_t		 i;
-	int		 sp[2] = { -1, -1 }, r, before = tap_fd_count();
+	int		 sp[2] = { -1, -1 }, r;
 
-	if (geteuid() != 0) {
-		tap_skip(9, "needs root");
+	if (tap_skip_unless_root(9, "needs root"))
 		return;
-	}
 	for (i = 0; i < MANY_GROUPS; i++)
 		g[i] = 50000 + (gid_t)i;
 	r = pair_with_groups(g, MANY_GROUPS, sp);
@@ -644,53 +654,45 @@ test_s36_many_groups(void)
 	ph_allow_free(a);
 	ph_peer_clear(&p);
 	tap_close_all(sp, 2);
-	T_EQ(tap_fd_count(), before);
 }
 
 /* S37: (uid_t)-1 and (gid_t)-1 are refused as entries; big ids are not. */
 static void
 test_s37_allow_odd_ids(void)
 {
-	struct ph_allow	*a = NULL, *b = NULL;
-	struct ph_peer	 p, q;
-	int		 sp[2], before = tap_fd_count();
+	struct allow_fx	f;
 
-	T_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp));
-	T_OK(ph_peer_get(sp[0], 0, &p));
-	T_OK(ph_allow_new(&a));
-	T_EQ(ph_allow_uid(a, (uid_t)-1), -EINVAL);
-	T_EQ(ph_allow_gid(a, (gid_t)-1), -EINVAL);
-	T_EQ(ph_allow_check(a, sp[0], &p), -EPERM);	/* still empty */
-	q = p;
-	q.uid = (uid_t)-1;
-	q.gid = (gid_t)-1;
-	T_EQ(ph_allow_check(a, -1, &q), -EPERM);
+	allow_fx_open(&f);
+	T_EQ(ph_allow_uid(f.a, (uid_t)-1), -EINVAL);
+	T_EQ(ph_allow_gid(f.a, (gid_t)-1), -EINVAL);
+	/* still empty */
+	T_EQ(ph_allow_check(f.a, f.sp[0], &f.p), -EPERM);
+	f.q = f.p;
+	f.q.uid = (uid_t)-1;
+	f.q.gid = (gid_t)-1;
+	T_EQ(ph_allow_check(f.a, -1, &f.q), -EPERM);
 
 	/* ids above INT_MAX are ordinary ids, compared as uid_t */
-	T_OK(ph_allow_uid(a, BIG_UID));
-	T_OK(ph_allow_uid(a, (uid_t)-2));
-	T_OK(ph_allow_new(&b));
-	T_OK(ph_allow_uid(b, BIG_UID2));
-	T_OK(ph_allow_gid(b, (gid_t)-2));
-	q = p;
-	q.uid = BIG_UID;
-	q.gid = BIG_UID;
-	T_OK(ph_allow_check(a, -1, &q));
-	T_EQ(ph_allow_check(b, -1, &q), -EPERM);
-	q.uid = (uid_t)-2;
-	T_OK(ph_allow_check(a, -1, &q));
-	q.uid = BIG_UID;
-	q.gid = (gid_t)-2;
-	T_OK(ph_allow_check(b, -1, &q));
-	q.uid = (uid_t)INT_MAX + 1;	/* no sign confusion with -EPERM */
-	q.gid = (gid_t)INT_MAX + 1;
-	T_EQ(ph_allow_check(a, -1, &q), -EPERM);
+	T_OK(ph_allow_uid(f.a, BIG_UID));
+	T_OK(ph_allow_uid(f.a, (uid_t)-2));
+	T_OK(ph_allow_new(&f.b));
+	T_OK(ph_allow_uid(f.b, BIG_UID2));
+	T_OK(ph_allow_gid(f.b, (gid_t)-2));
+	f.q = f.p;
+	f.q.uid = BIG_UID;
+	f.q.gid = BIG_UID;
+	T_OK(ph_allow_check(f.a, -1, &f.q));
+	T_EQ(ph_allow_check(f.b, -1, &f.q), -EPERM);
+	f.q.uid = (uid_t)-2;
+	T_OK(ph_allow_check(f.a, -1, &f.q));
+	f.q.uid = BIG_UID;
+	f.q.gid = (gid_t)-2;
+	T_OK(ph_allow_check(f.b, -1, &f.q));
+	f.q.uid = (uid_t)INT_MAX + 1;	/* no sign confusion with -EPERM */
+	f.q.gid = (gid_t)INT_MAX + 1;
+	T_EQ(ph_allow_check(f.a, -1, &f.q), -EPERM);
 
-	ph_allow_free(a);
-	ph_allow_free(b);
-	ph_peer_clear(&p);
-	tap_close_all(sp, 2);
-	T_EQ(tap_fd_count(), before);
+	allow_fx_close(&f);
 }
 
 /*
@@ -704,15 +706,11 @@ test_s37_big_uid_peer(void)
 	struct ph_allow	*a = NULL, *b = NULL, *c = NULL;
 	struct ph_peer	 p;
 	pid_t		 pid = -1;
-	int		 conn, hold = -1, before = tap_fd_count();
+	int		 conn, hold = -1;
 
-	if (geteuid() != 0) {
-		tap_skip(18, "needs root");
+	if (tap_skip_unless_root(18, "needs root"))
 		return;
-	}
-	conn = spawn_peer(BIG_UID, NULL, 0, &pid, &hold);
-	T_TRUE(conn >= 0);
-	if (conn < 0)
+	if (!spawned(conn = spawn_peer(BIG_UID, NULL, 0, &pid, &hold)))
 		return;
 	peer_sentinel(&p);
 	T_OK(ph_peer_get(conn, PH_PEER_GROUPS, &p));
@@ -737,7 +735,6 @@ test_s37_big_uid_peer(void)
 	ph_peer_clear(&p);
 	ph_fd_close(&conn);
 	T_EQ(peer_end(pid, &hold), 0);
-	T_EQ(tap_fd_count(), before);
 }
 
 /*
@@ -752,15 +749,11 @@ test_s36_supplementary_peer(void)
 	struct ph_peer	 p, q;
 	gid_t		 g = SUPP_GID;
 	pid_t		 pid = -1;
-	int		 conn, hold = -1, before = tap_fd_count();
+	int		 conn, hold = -1;
 
-	if (geteuid() != 0) {
-		tap_skip(18, "needs root");
+	if (tap_skip_unless_root(18, "needs root"))
 		return;
-	}
-	conn = spawn_peer(SUPP_UID, &g, 1, &pid, &hold);
-	T_TRUE(conn >= 0);
-	if (conn < 0)
+	if (!spawned(conn = spawn_peer(SUPP_UID, &g, 1, &pid, &hold)))
 		return;
 	T_OK(ph_peer_get(conn, 0, &p));
 	T_EQ(p.uid, SUPP_UID);
@@ -784,24 +777,23 @@ test_s36_supplementary_peer(void)
 	ph_peer_clear(&q);
 	ph_fd_close(&conn);
 	T_EQ(peer_end(pid, &hold), 0);
-	T_EQ(tap_fd_count(), before);
 }
 
 int
 main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
-	test_get_socketpair();
-	test_get_pidfd();
-	test_get_errors();
-	test_s32_alive_then_reaped();
-	test_allow_null();
-	test_allow_uid();
-	test_allow_gid_primary();
-	test_s36_allow_gid_supplementary();
-	test_s36_many_groups();
-	test_s37_allow_odd_ids();
-	test_s37_big_uid_peer();
-	test_s36_supplementary_peer();
+	TAP_RUN(test_get_socketpair);
+	TAP_RUN(test_get_pidfd);
+	TAP_RUN(test_get_errors);
+	TAP_RUN(test_s32_alive_then_reaped);
+	TAP_RUN(test_allow_null);
+	TAP_RUN(test_allow_uid);
+	TAP_RUN(test_allow_gid_primary);
+	TAP_RUN(test_s36_allow_gid_supplementary);
+	TAP_RUN(test_s36_many_groups);
+	TAP_RUN(test_s37_allow_odd_ids);
+	TAP_RUN(test_s37_big_uid_peer);
+	TAP_RUN(test_s36_supplementary_peer);
 	return tap_end();
 }

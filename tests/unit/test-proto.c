@@ -13,17 +13,23 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "grant.h"
-#include "proto.h"
+#include "private.h"
 #include "tap.h"
+
+/* A zeroed message of len bytes with a valid header of type and id. */
+static void
+msg_init(void *m, size_t len, uint16_t type, uint32_t id)
+{
+	memset(m, 0, len);
+	ph__hdr_init(m, type, (uint32_t)len, id);
+}
 
 static struct ph_msg_bind
 good_bind(void)
 {
 	struct ph_msg_bind	m;
 
-	memset(&m, 0, sizeof(m));
-	ph__hdr_init(&m.hdr, PH_MSG_BIND, sizeof(m), 7);
+	msg_init(&m, sizeof(m), PH_MSG_BIND, 7);
 	m.family = AF_INET;
 	m.addr[0] = 127;
 	m.addr[3] = 1;
@@ -36,8 +42,7 @@ good_open(void)
 {
 	struct ph_msg_open	m;
 
-	memset(&m, 0, sizeof(m));
-	ph__hdr_init(&m.hdr, PH_MSG_OPEN, sizeof(m), 9);
+	msg_init(&m, sizeof(m), PH_MSG_OPEN, 9);
 	m.kind = PH_OPEN_PACKET;
 	memcpy(m.ifname, "eth0", 5);
 	return m;
@@ -46,11 +51,9 @@ good_open(void)
 static int
 dec(const void *m, size_t n)
 {
-	struct ph_grant	g;
-	uint32_t	id, bl, sc;
-	uint16_t	type;
+	struct ph_request	rq;
 
-	return ph__req_decode(m, n, &type, &id, &g, &bl, &sc);
+	return ph__req_decode(m, n, &rq);
 }
 
 static void
@@ -58,26 +61,24 @@ test_decode_good(void)
 {
 	struct ph_msg_bind	b = good_bind();
 	struct ph_msg_open	o = good_open();
-	struct ph_grant		g;
-	uint32_t		id = 0, bl = 0, sc = 0;
-	uint16_t		type = 0;
+	struct ph_request	rq;
 
-	T_OK(ph__req_decode(&b, sizeof(b), &type, &id, &g, &bl, &sc));
-	T_EQ(type, PH_MSG_BIND);
-	T_EQ(id, 7);
-	T_EQ(g.family, AF_INET);
-	T_EQ(g.port_lo, 80);
-	T_EQ(bl, 4096);				/* 0 means the maximum */
-	T_OK(ph__req_decode(&o, sizeof(o), &type, &id, &g, &bl, &sc));
-	T_EQ(type, PH_MSG_OPEN);
-	T_EQ(g.kind, PH_GRANT_PACKET);
-	T_STREQ(g.ifname, "eth0");
+	T_OK(ph__req_decode(&b, sizeof(b), &rq));
+	T_EQ(rq.type, PH_MSG_BIND);
+	T_EQ(rq.id, 7);
+	T_EQ(rq.g.family, AF_INET);
+	T_EQ(rq.g.port_lo, 80);
+	T_EQ(rq.backlog, 4096);			/* 0 means the maximum */
+	T_OK(ph__req_decode(&o, sizeof(o), &rq));
+	T_EQ(rq.type, PH_MSG_OPEN);
+	T_EQ(rq.g.kind, PH_GRANT_PACKET);
+	T_STREQ(rq.g.ifname, "eth0");
 	o.kind = PH_OPEN_RAW4;
 	memset(o.ifname, 0, sizeof(o.ifname));
 	o.protocol = IPPROTO_ICMP;
-	T_OK(ph__req_decode(&o, sizeof(o), &type, &id, &g, &bl, &sc));
-	T_EQ(g.kind, PH_GRANT_RAW4);
-	T_EQ(g.protocol, 1);
+	T_OK(ph__req_decode(&o, sizeof(o), &rq));
+	T_EQ(rq.g.kind, PH_GRANT_RAW4);
+	T_EQ(rq.g.protocol, 1);
 }
 
 /* S70: sizes 0, 1, header only, exact - 1, exact + 1, MAX, MAX + 1. */
@@ -232,17 +233,15 @@ static void
 test_s70_status_request(void)
 {
 	struct ph_msg_status	m;
-	struct ph_grant		g;
-	uint32_t		id = 0, bl, sc;
-	uint16_t		type = 0;
+	struct ph_request	rq;
 	char			big[sizeof(m) + 1];
 
 	memset(&m, 0, sizeof(m));
 	ph__hdr_init(&m.hdr, PH_MSG_STATUS, sizeof(m), 42);
-	T_OK(ph__req_decode(&m, sizeof(m), &type, &id, &g, &bl, &sc));
-	T_EQ(type, PH_MSG_STATUS);
-	T_EQ(id, 42);
-	T_EQ(g.kind, 0);			/* no grant in a status */
+	T_OK(ph__req_decode(&m, sizeof(m), &rq));
+	T_EQ(rq.type, PH_MSG_STATUS);
+	T_EQ(rq.id, 42);
+	T_EQ(rq.g.kind, 0);			/* no grant in a status */
 	/* S70: one byte more or less, with len matching, is refused */
 	memset(big, 0, sizeof(big));
 	memcpy(big, &m, sizeof(m));
@@ -330,12 +329,12 @@ test_s73_status_reply(void)
 int
 main(void)
 {
-	test_decode_good();
-	test_s70_sizes();
-	test_s75_fields();
-	test_reply();
-	test_s76_bitflips();
-	test_s70_status_request();
-	test_s73_status_reply();
+	TAP_RUN(test_decode_good);
+	TAP_RUN(test_s70_sizes);
+	TAP_RUN(test_s75_fields);
+	TAP_RUN(test_reply);
+	TAP_RUN(test_s76_bitflips);
+	TAP_RUN(test_s70_status_request);
+	TAP_RUN(test_s73_status_reply);
 	return tap_end();
 }
