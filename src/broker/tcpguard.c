@@ -42,7 +42,11 @@
  * and sends nothing at all.  Once the socket listens, the caller's own
  * index (usually 0, none) is put back.  The caller cannot lift the guard
  * meanwhile: changing a socket's interface once it has one needs
- * CAP_NET_RAW, which is also why the broker needs it.  An index is
+ * CAP_NET_RAW, which is also why the broker needs it.  (A caller with
+ * CAP_NET_RAW over its socket's network namespace, one it owns, also
+ * holds CAP_NET_BIND_SERVICE there: it needs no broker for that port.
+ * A caller that ties the socket itself between our read of its index
+ * and our guard loses that tie: it raced only itself.)  An index is
  * given to an interface only by whoever administers the namespace,
  * who needs no broker to make connections there.  After listen(), the
  * guard is gone, and connect(AF_UNSPEC) followed by connect() is the
