@@ -90,10 +90,30 @@ static const struct sock_filter	synack_drop[] = {
 int	ph_broker_guard_ok = -1;
 
 /*
+ * 1 if a fresh socket's connect() to sin gets under way: the route to
+ * it works.  A blackhole route also answers EINVAL; the control rules
+ * it out (porthole-helper probes in the caller's network namespace).
+ */
+static int
+route_works(const struct sockaddr_in *sin)
+{
+	int	c, ok;
+
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c == -1)
+		return 0;
+	ok = connect(c, (const struct sockaddr *)sin, sizeof(*sin)) == 0 ||
+	    errno == EINPROGRESS;
+	(void)close(c);
+	return ok;
+}
+
+/*
  * ph_broker_probe() - see priv.h.  A listener of our own, on loopback,
- * non-blocking, disconnected and asked to connect to its own port:
- * EINVAL is the answer we rely on; anything else (a SYN sent, no route,
- * an error we do not know) means the filter.
+ * non-blocking; a control connects to it, so the route works; then it
+ * is disconnected and asked to connect to its own port: EINVAL is the
+ * answer we rely on; anything else (a SYN sent, no route, an error we
+ * do not know) means the filter.
  */
 void
 ph_broker_probe(void)
@@ -110,10 +130,11 @@ ph_broker_probe(void)
 	memset(&unspec, 0, sizeof(unspec));
 	unspec.sa_family = AF_UNSPEC;
 	if (listen(fd, 1) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sin, &sl) == 0 &&
-	    connect(fd, &unspec, sizeof(unspec)) == 0) {
+	    getsockname(fd, (struct sockaddr *)&sin, &sl) == 0) {
 		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 &&
+		if (route_works(&sin) &&
+		    connect(fd, &unspec, sizeof(unspec)) == 0 &&
+		    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 &&
 		    errno == EINVAL)
 			ph_broker_guard_ok = 1;
 	}
