@@ -88,14 +88,20 @@ grant(struct request *rq)
 /*
  * The socket's kind as a grant kind, or 0 if it is not one we bind: an
  * inet TCP or UDP socket of the address's family, unbound (S46, S52).
- * Three syscalls, each needed, in an order that makes the others safe:
+ * Two syscalls, each needed, in an order that makes the other safe:
  * - getsockname(): fails for anything that is not a socket, and its
  *   family rules out AF_UNIX (a privileged bind() would make a file
  *   anywhere) and any other family.  Port 0 means unbound, and so also
  *   not listening and not connected: listen() and connect() both bind
- *   a port first (inet_autobind), so no separate check is needed;
- * - SO_TYPE and SO_PROTOCOL: TCP on a stream socket or UDP on a
- *   datagram socket, nothing else (no raw, no SCTP, no MPTCP).
+ *   a port first (inet_autobind), so no separate check is needed.  It
+ *   also rules out every raw socket: the kernel gives a raw socket its
+ *   protocol number as its port from socket() on (6 for TCP, 17 for
+ *   UDP, 255 for IPPROTO_RAW; IPv4 and IPv6 alike).
+ * - SO_PROTOCOL: TCP or UDP, nothing else (no SCTP, MPTCP, UDP-Lite or
+ *   ICMP).  With raw sockets gone, that names the type as well: the
+ *   kernel makes IPPROTO_TCP only as SOCK_STREAM and IPPROTO_UDP only
+ *   as SOCK_DGRAM (inetsw), so SO_TYPE would add a syscall and nothing
+ *   else (test_s46_raw_tcp_udp).
  */
 static int
 socket_kind(int fd, int family, const char **why)
@@ -103,7 +109,7 @@ socket_kind(int fd, int family, const char **why)
 	struct sockaddr_storage	ss;
 	socklen_t		sl = sizeof(ss), il = sizeof(int);
 	uint16_t		port;
-	int			type = 0, proto = 0;
+	int			proto = 0;
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
 		*why = "the fd is not a socket";
@@ -119,15 +125,13 @@ socket_kind(int fd, int family, const char **why)
 		*why = "the socket is already bound, listening or connected";
 		return 0;
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &il) == -1 ||
-	    (il = sizeof(int), getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto,
-	    &il) == -1)) {
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &il) == -1) {
 		*why = "cannot read the socket's type";
 		return 0;
 	}
-	if (type == SOCK_STREAM && proto == IPPROTO_TCP)
+	if (proto == IPPROTO_TCP)
 		return PH_GRANT_TCP;
-	if (type == SOCK_DGRAM && proto == IPPROTO_UDP)
+	if (proto == IPPROTO_UDP)
 		return PH_GRANT_UDP;
 	*why = "only TCP and UDP sockets are bound";
 	return 0;

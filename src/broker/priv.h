@@ -42,10 +42,11 @@ int	ph_broker_handle(const struct ph_policy *pol,
 
 /*
  * Ask the running kernel: does it refuse connect() on a former TCP
- * listener?  If so, S49's cheap guard serves IPv4 and IPv6-wildcard TCP
- * grants; if not, every TCP grant gets the locked filter (tcpguard.c).
- * Needs no privilege; sets ph_broker_guard_ok (1 or 0).  Called by the
- * first TCP bind when ph_broker_guard_ok is -1 (tests set it).
+ * listener, and may we untie a socket from an interface (CAP_NET_RAW)?
+ * If both, S49's cheap guard serves IPv4 and IPv6-wildcard TCP grants;
+ * if not, every TCP grant gets the locked filter (tcpguard.c).  Sets
+ * ph_broker_guard_ok (1 or 0).  Called by the first TCP bind when
+ * ph_broker_guard_ok is -1 (tests set it).
  */
 void	ph_broker_probe(void);
 extern int ph_broker_guard_ok;

@@ -109,11 +109,15 @@ route_works(const struct sockaddr_in *sin)
 }
 
 /*
- * ph_broker_probe() - see priv.h.  A listener of our own, on loopback,
- * non-blocking; a control connects to it, so the route works; then it
- * is disconnected and asked to connect to its own port: EINVAL is the
- * answer we rely on; anything else (a SYN sent, no route, an error we
- * do not know) means the filter.
+ * ph_broker_probe() - see priv.h.  First, the guard must come off: tying
+ * an untied socket needs nothing, but untying it needs CAP_NET_RAW, so a
+ * broker without it would bind, listen and then have to refuse (asking
+ * here keeps "a refusal never binds", S52: the filter's path refuses
+ * before bind() when it cannot attach).  Then a listener of our own, on
+ * loopback, non-blocking; a control connects to it, so the route works;
+ * then it is disconnected and asked to connect to its own port: EINVAL
+ * is the answer we rely on; anything else (a SYN sent, no route, an
+ * error we do not know) means the filter.
  */
 void
 ph_broker_probe(void)
@@ -121,7 +125,7 @@ ph_broker_probe(void)
 	struct sockaddr_in	sin;
 	struct sockaddr		unspec;
 	socklen_t		sl = sizeof(sin);
-	int			fd;
+	int			fd, tie = GUARD_IFINDEX, untie = 0;
 
 	ph_broker_guard_ok = 0;
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -129,7 +133,9 @@ ph_broker_probe(void)
 		return;
 	memset(&unspec, 0, sizeof(unspec));
 	unspec.sa_family = AF_UNSPEC;
-	if (listen(fd, 1) == 0 &&
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &tie,
+	    sizeof(tie)) == 0 && setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX,
+	    &untie, sizeof(untie)) == 0 && listen(fd, 1) == 0 &&
 	    getsockname(fd, (struct sockaddr *)&sin, &sl) == 0) {
 		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		if (route_works(&sin) &&
