@@ -33,7 +33,8 @@ struct client {
 	int		 fd;		/* -1: free */
 	long		 slot;		/* in srv->slots[]; -1: the spare */
 	/* The peer as accepted, its groups owned here; foreign_netns and
-	 * netns: item 7, see netns_foreign(). */
+	 * netns: item 7, see netns_foreign(), read at the first request
+	 * that is not a bind (netns_when_needed()); -1 until then. */
 	struct ph_requester who;
 	int64_t		 born, last;	/* ms, CLOCK_MONOTONIC */
 	int		 granted;	/* the policy names this peer */
@@ -117,6 +118,28 @@ netns_foreign(int fd, uint64_t cookies[2])
 	return v != mine;
 }
 
+/*
+ * Read the connection's netns when a request may need it: any but a
+ * bind, whose socket the caller made in its own netns, and on which a
+ * fresh connection would otherwise spend a syscall for nothing.  The
+ * handler still sees -1 for a bind, and refuses an open on anything but
+ * 0 (fail closed, priv.c); a connection's netns never changes.
+ */
+static void
+netns_when_needed(struct client *c, const void *buf, size_t n)
+{
+	struct ph_hdr	h;
+
+	if (c->who.foreign_netns >= 0)
+		return;
+	if (n >= sizeof(h)) {
+		memcpy(&h, buf, sizeof(h));
+		if (h.type == PH_MSG_BIND)
+			return;
+	}
+	c->who.foreign_netns = netns_foreign(c->fd, c->who.netns);
+}
+
 static void	serve(struct client *);
 
 /*
@@ -153,7 +176,7 @@ client_set(struct client *c, int fd, struct ph_peer *peer, int granted)
 	c->who.peer = *peer;		/* the groups move to the client */
 	c->who.peer.pidfd = -1;
 	c->granted = granted;
-	c->who.foreign_netns = netns_foreign(fd, c->who.netns);
+	c->who.foreign_netns = -1;	/* netns_when_needed() */
 	peer->groups = NULL;
 	ph_peer_clear(peer);
 	c->born = c->last = ph_srv_now_ms();
@@ -397,6 +420,7 @@ serve_ungranted(struct client *c, struct ph_requester *who)
 			return;
 		}
 	}
+	netns_when_needed(c, buf, (size_t)n);
 	r = ph_broker_handle(ph_daemon.policy, who, buf, (size_t)n, fd, &reply,
 	    &out, &audit);
 	ph_fd_close(&fd);		/* a placeholder of ours, or -1 */
@@ -455,6 +479,7 @@ serve(struct client *c)
 			client_drop(c);	/* S82 */
 		return;
 	}
+	netns_when_needed(c, buf, (size_t)n);
 	r = ph_broker_handle(ph_daemon.policy, &c->who, buf, (size_t)n, fd, &reply,
 	    &out, &audit);
 	/*

@@ -86,8 +86,10 @@ struct ph_requester {
 	 * 1 when the requester is not in the broker's network namespace
 	 * (portholed: the caller's connecting socket was made in another
 	 * one, SO_NETNS_COOKIE); raw and packet sockets are then refused,
-	 * since the broker would make them in its own (S56, S60).
-	 * Always 0 in porthole-helper, which runs in the caller's.
+	 * since the broker would make them in its own (S56, S60); -1
+	 * while portholed has not read it (it reads it for any request
+	 * but a bind), which refuses them as well.  Always 0 in
+	 * porthole-helper, which runs in the caller's.
 	 */
 	int		 foreign_netns;
 	uint64_t	 netns[2];	/* the caller's and the broker's

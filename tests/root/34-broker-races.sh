@@ -234,6 +234,35 @@ matches "S56: daemon: and the log says why" "$(daemon_log)" \
 out=$(client daemon carol open raw4 1)
 is "S56: daemon: control: from the daemon's own netns it is granted" \
     "$(kv result "$out") $(kv netns_same "$out")" "granted 1"
+# portholed reads a connection's netns at its first request that is not a
+# bind (conns.c, netns_when_needed()): a bind first, then raw:icmp, on one
+# kept connection, as alice through the Python binding: granted in the
+# daemon's netns, refused from a child netns (the read was not skipped).
+mkdir -p "$T/pyph"
+cp -R "$TOP/bindings/python/porthole" "$T/pyph/"
+chmod -R a+rX "$T/pyph"
+kept_bind_open() {	# [unshare -n --]: "bind=... open=..."
+	"$@" setpriv --reuid="$A" --regid="$(id -g alice)" --init-groups -- \
+	    env PYTHONPATH="$T/pyph" PYTHONDONTWRITEBYTECODE=1 \
+	    PORTHOLE_SOCKET="$SOCK" PORTHOLE_HELPER=/nonexistent "$PY" -c '
+import errno, socket, porthole
+def step(name, f):
+    try:
+        f()
+        return name + "=ok"
+    except OSError as e:
+        return name + "=" + errno.errorcode.get(e.errno, str(e.errno))
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+with porthole.Broker() as b:
+    out = [step("bind", lambda: b.bind(s, ("0.0.0.0", 80))),
+           step("open", lambda: b.open("raw:icmp").close())]
+s.close()
+print(" ".join(out))' 2>&1
+}
+is "S56: daemon: one connection, a bind then raw:icmp: both granted" \
+    "$(kept_bind_open)" "bind=ok open=ok"
+is "S56: daemon: the same from a child netns: the bind granted, raw:icmp refused" \
+    "$(kept_bind_open unshare -n --)" "bind=ok open=EPERM"
 s56h() {
 	out=$(netns_open "$1")
 	is "$1: raw:icmp from a child netns: made there (same SO_NETNS_COOKIE as the caller's own sockets)" \
