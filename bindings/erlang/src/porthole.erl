@@ -21,7 +21,8 @@
 %% the calling process: porthole:close(Fd) closes it (procket's close/1
 %% contract: after gen_tcp:close/1), and it is closed when that process
 %% exits.  An fd received from the broker (raw, packet) has no such
-%% owner; see README.md, "What pure Erlang cannot do".
+%% owner: close(Fd) adopts it as a file handle of prim_file, erts's own
+%% file layer, whose close is close(2) (close_received/1); see README.md.
 -module(porthole).
 
 -export([open/1, open/2, open_on/2, connect/0, close/1, listen_fds/0,
@@ -144,7 +145,7 @@ daemon_connect(S, Path) ->
 %% close(Conn) ends a kept connection; close(Fd) closes an fd that open/1,2
 %% returned to this process.  {error, ebadf} for an fd this process does
 %% not own through porthole; {error, enotsup} for a raw or packet fd from
-%% the broker, which pure Erlang cannot close (README.md).
+%% the broker on an OTP without prim_file:file_desc_to_ref/2 (README.md).
 -spec close(conn() | integer()) -> ok | {error, posix()}.
 close(#ph_conn{sock = S}) ->
     _ = socket:close(S),
@@ -152,8 +153,28 @@ close(#ph_conn{sock = S}) ->
 close(Fd) when is_integer(Fd) ->
     case erase({?MODULE, fd, Fd}) of
         undefined -> {error, ebadf};
-        received -> put({?MODULE, fd, Fd}, received), {error, enotsup};
+        received ->
+            case close_received(Fd) of
+                ok -> ok;
+                E -> put({?MODULE, fd, Fd}, received), E
+            end;
         S -> socket:close(S)
+    end.
+
+%% An fd that came over SCM_RIGHTS has no owner in OTP's socket layer (a
+%% handle on it, made with dup => false, never closes it).  prim_file,
+%% the file layer erts preloads (OTP 21 on), adopts a descriptor number
+%% as a file handle, and closing that handle is close(2).  The function
+%% is exported but not documented: where it is missing, {error, enotsup},
+%% and the fd stays open until the VM exits.
+close_received(Fd) ->
+    case erlang:function_exported(prim_file, file_desc_to_ref, 2) of
+        true ->
+            case prim_file:file_desc_to_ref(Fd, [read, binary]) of
+                {ok, H} -> prim_file:close(H);
+                {error, _} = E -> E
+            end;
+        false -> {error, enotsup}
     end.
 
 %% listen_fds() -> [{Name, Fd}]: the sockets handed over by socket
@@ -307,10 +328,12 @@ broker_open(Conn, #{kind := Kind} = G) ->
     Req = encode_open(Id, WKind, Proto, If),
     case ask(Conn, Req, Id, none, true) of
         {ok, _Reason, Fd} ->
-            put({?MODULE, fd, Fd}, received),
             case fd_matches(Fd, G) of
-                true -> {ok, Fd};
+                true ->
+                    put({?MODULE, fd, Fd}, received),
+                    {ok, Fd};
                 false ->
+                    forget(Fd),
                     fail(eproto, spec_text(G) ++ ": " ++ strerror(eproto))
             end;
         {error, Posix, Reason} ->
@@ -401,11 +424,17 @@ rights(Ctrl) ->
 fds_of(<<Fd:32/native-signed, Rest/binary>>) -> [Fd | fds_of(Rest)];
 fds_of(_) -> [].
 
-%% An fd that came when none was wanted cannot be closed from pure Erlang
-%% (module comment); it is at least known to close/1 as received.
+%% Fds that came when none was wanted, or not as asked: closed at once
+%% (close_received/1); one that cannot be is left known to close/1.
 remember(Fds) ->
-    [put({?MODULE, fd, F}, received) || F <- Fds],
+    [forget(F) || F <- Fds],
     ok.
+
+forget(Fd) ->
+    case close_received(Fd) of
+        ok -> ok;
+        _ -> put({?MODULE, fd, Fd}, received)
+    end.
 
 transport(timeout) -> etimedout;
 transport(closed) -> econnreset;
