@@ -261,19 +261,34 @@ timed_close(int fd, int cap)
 static int
 do_lingerclose(void)
 {
-	int	sink = make_sink(), peer = -1, s;
+	int	sink = make_sink(), peer = -1, s, go[2];
 	pid_t	pid;
+	char	c;
 
 	s = lingering_socket(sink, &peer);
-	/* The child holds the only copy: its close is the last. */
+	if (pipe2(go, O_CLOEXEC) == -1)
+		setup_fail("pipe");
+	/*
+	 * The child's close must be the last: it waits until ours is done
+	 * (EOF on the pipe).  Without the wait the two raced, and when the
+	 * child closed first, ours was the last and blocked this program.
+	 */
 	if ((pid = fork()) == 0) {
-		long long	t0 = now_ms();
+		long long	t0;
 
+		(void)close(go[1]);
+		while (read(go[0], &c, 1) == -1 && errno == EINTR)
+			;
+		t0 = now_ms();
 		(void)close(s);
 		printf("close_ms=%lld\n", now_ms() - t0);
 		_exit(0);
 	}
-	close(s);
+	if (pid == -1)
+		setup_fail("fork");
+	(void)close(go[0]);
+	(void)close(s);
+	(void)close(go[1]);
 	usleep(1500 * 1000);
 	if (kill(pid, 0) == 0) {
 		printf("close_ms=1500\n");
