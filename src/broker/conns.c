@@ -486,11 +486,11 @@ serve(struct client *c)
 	 * The handler borrowed fd.  A granted bind's socket is safe to close
 	 * here: a listener that the guard or the locked SYN-ACK filter kept
 	 * from connecting (S49, tcpguard.c), which can never be established
-	 * and so has nothing to linger on, or a UDP socket.  Anything else goes to a closer: a refused fd may
-	 * be a connected socket with SO_LINGER, an AF_UNIX one with fds
-	 * queued, or a FUSE file (S42).  (SO_LINGER {1,0} would defuse the
-	 * first, but the caller may still hold and use that socket: not
-	 * ours to change.)
+	 * and so has nothing to linger on, or a UDP socket.  Anything else
+	 * goes to a closer: a refused fd may be a connected socket with
+	 * SO_LINGER, an AF_UNIX one with fds queued, or a FUSE file (S42).
+	 * (SO_LINGER {1,0} would defuse the first, but the caller may still
+	 * hold and use that socket: not ours to change.)
 	 */
 	if (fd >= 0 && audit.granted && r == 0)
 		ph_fd_close(&fd);
